@@ -20,6 +20,7 @@ pub struct Engine {
     pub(crate) containers: Registry,
     pub(crate) execs: RwLock<HashMap<String, Arc<ExecEntry>>>,
     pub(crate) images: Arc<hako_image::ImageStore>,
+    pub(crate) emulation: crate::emulation::Emulation,
     /// Where removed container directories go (data root, then exec root).
     pub(crate) trash: [Trash; 2],
     /// Background tasks (exit watchers) need an owning handle to the engine.
@@ -59,7 +60,9 @@ impl Engine {
             open_trash(config.data_root.join("trash"))?,
             open_trash(config.exec_root.join("trash"))?,
         ];
+        let emulation = crate::emulation::Emulation::system(&config.data_root);
         let engine = Arc::new_cyclic(|me| Self {
+            emulation,
             trash,
             images,
             config,

@@ -63,6 +63,9 @@ pub enum EngineError {
     /// The image side failed.
     #[error(transparent)]
     Image(#[from] hako_image::Error),
+
+    #[error(transparent)]
+    Emulation(#[from] crate::emulation::EmulationError),
     /// The runtime failed.
     #[error(transparent)]
     Runtime(#[from] hako_runtime::RuntimeError),
@@ -107,6 +110,7 @@ impl HasKind for EngineError {
             Self::NotModified(_) => ErrorKind::NotModified,
             Self::NotImplemented(_) => ErrorKind::NotImplemented,
             Self::Image(e) => e.kind(),
+            Self::Emulation(e) => e.kind(),
             Self::Runtime(e) => e.kind(),
             Self::Io { .. } | Self::Json { .. } | Self::Task(_) => ErrorKind::Internal,
         }

@@ -9,6 +9,7 @@
 //! - [`container`]: configuration, the state machine ([`container::status`]), views for
 //!   `ps`/`inspect`, and one private module per verb (`create.rs`, `start.rs`, ...), each
 //!   an `impl Engine` block.
+//! - [`emulation`]: other CPU architectures through qemu-user and binfmt_misc.
 //! - [`exec`]: `docker exec` instances.
 //! - [`logs`]: the json-file log reader (tail, since, follow).
 //! - [`events`]: the event bus.
@@ -20,6 +21,7 @@
 
 pub mod config;
 pub mod container;
+pub mod emulation;
 pub mod engine;
 pub mod error;
 pub mod events;

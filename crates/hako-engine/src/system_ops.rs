@@ -61,7 +61,7 @@ impl Engine {
             .unwrap_or_default();
         info.docker_root_dir = self.config.data_root.display().to_string();
         info.server_version = VERSION.to_string();
-        info.platforms = vec![format!("linux/{}", docker_arch())];
+        info.platforms = self.emulation.platforms();
         info.default_runtime = "hako".to_string();
         Ok(info)
     }

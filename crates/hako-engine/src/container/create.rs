@@ -33,6 +33,7 @@ impl Engine {
         let image = self
             .resolve_image(&config.image, platform.as_deref())
             .await?;
+        self.emulation.check_runnable(&image.platform)?;
         warnings.extend(image.warnings.iter().cloned());
         let (path, args) = merge(&mut config, &image.defaults)?;
 
