@@ -14,6 +14,7 @@
 //! - [`container`]: create body (config, host config, networking config), list summary,
 //!   inspect, wait.
 //! - [`exec`]: exec create/start/inspect bodies.
+//! - [`emulation`]: hako's `/hako/emulation` bodies (qemu-user handlers).
 //! - [`events`]: `/events` messages.
 //! - [`error`]: the `{"message": ...}` error body.
 //! - [`query`]: query-string structs for `serde_urlencoded`, with Docker's bool spelling.
@@ -22,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod container;
+pub mod emulation;
 pub mod error;
 pub mod events;
 pub mod exec;

@@ -119,6 +119,9 @@ pub struct SystemInfo {
     pub runtimes: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     pub default_runtime: String,
+    /// hako: the platforms containers can have on this host, native or emulated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
     #[serde(default)]
     pub swarm: Option<serde_json::Value>,
     #[serde(default)]

@@ -67,6 +67,18 @@ pub enum Error {
         platform: String,
     },
 
+    /// As [`Error::NoMatchingManifest`] for a pull, with a second line naming what the
+    /// image does offer.
+    #[error(
+        "no matching manifest for {platform} in the manifest list entries\nthe image is available for: {offered}"
+    )]
+    NoMatchingManifestOffered {
+        /// The wanted platform, normalised.
+        platform: String,
+        /// The platforms of the index, comma-separated.
+        offered: String,
+    },
+
     /// A blob is not in the content store.
     #[error("content {digest}: not found")]
     BlobNotFound {
@@ -180,6 +192,16 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A registry refused a request or could not be reached. `message` is in Docker's
+    /// words where it has them (`Head "http://...": no basic auth credentials`).
+    #[error("{message}")]
+    Registry {
+        /// What kind of failure.
+        kind: RegistryErrorKind,
+        /// The full message.
+        message: String,
+    },
+
     /// A filesystem operation failed.
     #[error("{op} {path}: {source}")]
     Io {
@@ -201,6 +223,17 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+}
+
+/// What kind of registry failure an [`Error::Registry`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryErrorKind {
+    /// The repository, tag or blob does not exist.
+    NotFound,
+    /// Credentials are missing or refused.
+    Unauthorized,
+    /// The registry cannot be reached or failed.
+    Unavailable,
 }
 
 impl Error {
@@ -256,9 +289,15 @@ impl HasKind for Error {
             | Error::AmbiguousId { .. }
             | Error::PlatformMismatch { .. }
             | Error::NoMatchingManifest { .. }
+            | Error::NoMatchingManifestOffered { .. }
             | Error::BlobNotFound { .. }
             | Error::SnapshotNotFound { .. } => ErrorKind::NotFound,
             Error::Conflict(_) => ErrorKind::Conflict,
+            Error::Registry { kind, .. } => match kind {
+                RegistryErrorKind::NotFound => ErrorKind::NotFound,
+                RegistryErrorKind::Unauthorized => ErrorKind::Forbidden,
+                RegistryErrorKind::Unavailable => ErrorKind::Unavailable,
+            },
             Error::IngestLocked { .. } => ErrorKind::Unavailable,
             Error::UnsupportedMediaType { .. } => ErrorKind::NotImplemented,
             // A stream that is not what it claims (bad gzip, truncated tar) is the sender's

@@ -24,6 +24,8 @@
 //! - [`manifest`]: OCI and Docker schema2 manifests and indexes, the image config (Docker's
 //!   superset, exact bytes kept), platforms and platform selection.
 //! - [`reference`]: Docker's reference grammar, normalisation and familiar form.
+//! - [`registry`]: the Registry HTTP API v2 client (auth, TLS, manifests, blobs) and
+//!   [`ImageStore::pull`].
 //! - [`unpack`]: safe, streaming layer extraction into overlayfs form.
 //! - [`snapshot`]: unpacked layers by chain ID (`snapshots/<chain>/fs`), collected when
 //!   unused.
@@ -46,12 +48,13 @@ pub mod layout;
 pub mod manifest;
 pub mod meta;
 pub mod reference;
+pub mod registry;
 pub mod snapshot;
 pub mod store;
 pub mod unpack;
 
 pub use digest::Digest;
-pub use error::{Error, Result};
+pub use error::{Error, RegistryErrorKind, Result};
 pub use image::{ContainerUse, DeleteItem, DeleteOptions, Image, ImageUsage, Layer, NoContainers};
 pub use import::ImportOptions;
 pub use layout::LoadOptions;

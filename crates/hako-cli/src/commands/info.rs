@@ -108,6 +108,9 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
     s.push_str(&format!(" Operating System: {}\n", i.operating_system));
     s.push_str(&format!(" OSType: {}\n", i.os_type));
     s.push_str(&format!(" Architecture: {}\n", i.architecture));
+    if !i.platforms.is_empty() {
+        s.push_str(&format!(" Platforms: {}\n", i.platforms.join(", ")));
+    }
     s.push_str(&format!(" CPUs: {}\n", i.ncpu));
     s.push_str(&format!(
         " Total Memory: {}\n",

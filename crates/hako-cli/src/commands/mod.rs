@@ -5,6 +5,7 @@ mod attach;
 mod container_opts;
 mod create;
 mod each;
+mod emulation;
 mod events;
 mod exec;
 mod images;
@@ -101,6 +102,9 @@ enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(ImageCmd),
+    /// Run images of other CPU architectures (qemu-user via binfmt_misc)
+    #[command(subcommand)]
+    Emulation(emulation::Cmd),
     /// Run the hako daemon (handled by the hako binary)
     Daemon {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -325,6 +329,7 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, wait::run(ctx, a).await)
         }
         Command::Events(a) => (None, events::run(ctx, a).await),
+        Command::Emulation(c) => (None, emulation::run(ctx, c).await),
         Command::Daemon { .. } => (
             None,
             Err(StatusError::new(

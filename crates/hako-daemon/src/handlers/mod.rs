@@ -7,6 +7,7 @@
 mod absent;
 mod container_io;
 mod containers;
+mod emulation;
 mod events;
 mod exec;
 mod images;
@@ -47,6 +48,9 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageCreate => images::create(ctx, req).await,
         Endpoint::NetworkInspect => absent::network(route, p),
         Endpoint::VolumeInspect => absent::volume(p),
+        Endpoint::EmulationList => emulation::list(ctx).await,
+        Endpoint::EmulationInstall => emulation::install(ctx, req).await,
+        Endpoint::EmulationUninstall => emulation::uninstall(ctx, req).await,
         Endpoint::NotImplemented => Err(ApiError::not_implemented(route.name())),
     }
 }

@@ -161,6 +161,7 @@ pub async fn info(ctx: &Ctx) -> Result<Response, ApiError> {
             json!({ "path": exe }),
         )])),
         default_runtime: i.default_runtime,
+        platforms: i.platforms,
         swarm: Some(json!({
             "NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive",
             "ControlAvailable": false, "Error": "", "RemoteManagers": null

@@ -46,6 +46,9 @@ pub enum Endpoint {
     ImageCreate,
     NetworkInspect,
     VolumeInspect,
+    EmulationList,
+    EmulationInstall,
+    EmulationUninstall,
     NotImplemented,
 }
 
@@ -182,6 +185,10 @@ pub static ROUTES: &[Route] = routes! {
     POST "/networks/{id}/disconnect" => NotImplemented,
     POST "/networks/prune" => NotImplemented,
     DELETE "/networks/{id}" => NotImplemented,
+    // hako's own: emulation of other CPU architectures.
+    GET "/hako/emulation" => EmulationList,
+    POST "/hako/emulation/install" => EmulationInstall,
+    POST "/hako/emulation/uninstall" => EmulationUninstall,
 };
 
 /// A matched route and its parameter (percent-decoded), if the pattern has one.

@@ -1,0 +1,17 @@
+//! The Registry HTTP API v2 client and `docker pull`.
+//!
+//! - [`client`]: one repository of one registry: HTTPS (rustls; CA certificates from
+//!   `certs.d/<host:port>/*.crt` directories as Docker's `/etc/docker/certs.d`), plain HTTP
+//!   for 127.0.0.0/8, `localhost` and `--insecure-registry` entries when TLS fails,
+//!   anonymous and credentialed bearer tokens, basic auth, manifests verified by digest,
+//!   blobs streamed.
+//! - [`auth`]: Docker's `AuthConfig` (`X-Registry-Auth`) and `WWW-Authenticate` parsing.
+//! - [`pull`]: [`crate::ImageStore::pull`], with Docker's progress events.
+
+pub mod auth;
+pub mod client;
+pub mod pull;
+
+pub use auth::AuthConfig;
+pub use client::{Client, RegistryConfig, login};
+pub use pull::{PullEvent, PullOptions, PullOutcome};
