@@ -159,6 +159,10 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
         assert_eq!(r.ok().stdout, "aarch64\n");
     }
 
+    // A container created while emulation was there, started after it is gone.
+    d.hako(&["create", "--name", "armc", "armbox", "uname", "-m"])
+        .ok();
+
     let r = d.hako(&["emulation", "uninstall"]).ok();
     if before.aarch64 {
         assert_eq!(r.stdout, "nothing to do\n");
@@ -166,6 +170,11 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
         assert_eq!(r.stdout, "arm64: removed (qemu-aarch64)\n");
     }
     assert_eq!(Path::new(AARCH64).exists(), before.aarch64);
+    if !before.aarch64 {
+        let r = d.hako(&["start", "-a", "armc"]);
+        assert_ne!(r.code, 0, "{r:?}");
+        assert!(r.stderr.contains("hako emulation install arm64"), "{r:?}");
+    }
     assert_eq!(Path::new(BINFMT).join("register").exists(), before.mounted);
     if before.mounted {
         assert_eq!(Restore::handlers(), handlers_before);

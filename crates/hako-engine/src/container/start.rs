@@ -35,6 +35,9 @@ impl Engine {
             }
             _ => {}
         }
+        // Emulation may have been uninstalled since create: say so rather than let the
+        // kernel answer `exec format error`.
+        self.emulation.check_runnable(&inner.record.platform)?;
         let spec = container_spec(entry, &inner.record, &self.config.cgroup_parent)?;
         // A stale runtime dir (an earlier run whose monitor is gone) would hold an old
         // socket and exit file.
