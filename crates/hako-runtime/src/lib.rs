@@ -36,6 +36,7 @@ pub mod namespaces;
 pub mod process;
 mod protocol;
 pub mod rootfs;
+pub mod seccomp;
 pub mod spec;
 #[allow(unsafe_code)]
 pub mod sys;

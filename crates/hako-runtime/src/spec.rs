@@ -41,6 +41,8 @@ pub struct ContainerSpec {
     pub masked_paths: Vec<String>,
     /// Paths remounted read-only.
     pub readonly_paths: Vec<String>,
+    /// Seccomp filters to install before `execve`; `None` is unconfined.
+    pub seccomp: Option<crate::seccomp::Program>,
     /// Size of `/dev/shm` in bytes (Docker default 64 MiB).
     pub shm_size: u64,
     /// The json-file log the monitor writes; `None` keeps no log (exec processes).
@@ -65,6 +67,8 @@ pub struct ExecSpec {
     pub stdio: StdioSpec,
     /// `--privileged` for this exec: all capabilities the daemon holds.
     pub privileged: bool,
+    /// The container's seccomp filters; `None` is unconfined.
+    pub seccomp: Option<crate::seccomp::Program>,
 }
 
 /// The overlay root filesystem: image layers below, the container's own layer on top.

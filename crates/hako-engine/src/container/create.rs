@@ -142,6 +142,9 @@ fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
     if hc.init == Some(true) {
         return Err(EngineError::NotImplemented("--init".into()));
     }
+    // Bad security options and seccomp profiles are the client's mistake: refuse them now
+    // rather than at start.
+    super::spec::seccomp_for(hc)?;
     Ok(warnings)
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod etc_files;
 pub(crate) mod merge;
 pub(crate) mod record;
 pub(crate) mod registry;
+pub(crate) mod security;
 pub(crate) mod spec;
 
 pub(crate) mod create;

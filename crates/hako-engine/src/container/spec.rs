@@ -10,6 +10,7 @@ use super::caps;
 use super::config::{HostConfig, LogConfig};
 use super::entry::Entry;
 use super::record::Record;
+use super::security;
 use crate::error::{EngineError, Result};
 
 /// Docker's default `PATH` for Linux containers.
@@ -87,7 +88,23 @@ pub fn container_spec(
             .filter(|s| *s > 0)
             .unwrap_or(DEFAULT_SHM_SIZE),
         log,
+        seccomp: seccomp_for(hc)?,
     })
+}
+
+/// The seccomp program of a container and of its execs (compiled for the container's
+/// capabilities, as Docker does); `None` when unconfined or privileged.
+pub fn seccomp_for(hc: &HostConfig) -> Result<Option<hako_runtime::seccomp::Program>> {
+    if hc.privileged {
+        return Ok(None);
+    }
+    let opts = security::parse(&hc.security_opt)?;
+    let caps = caps::tweak(
+        &hako_runtime::defaults::capabilities(),
+        &hc.cap_add,
+        &hc.cap_drop,
+    )?;
+    Ok(security::seccomp_program(&opts, false, &caps)?.map(|p| (*p).clone()))
 }
 
 /// The process part shared by containers and execs.
@@ -118,12 +135,7 @@ pub fn process_spec(
         user: user.to_string(),
         additional_groups: hc.group_add.clone(),
         capabilities,
-        no_new_privileges: hc.security_opt.iter().any(|o| {
-            matches!(
-                o.as_str(),
-                "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true"
-            )
-        }),
+        no_new_privileges: security::parse(&hc.security_opt)?.no_new_privileges,
         rlimits: hc
             .ulimits
             .iter()

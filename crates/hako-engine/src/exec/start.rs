@@ -62,6 +62,7 @@ impl Engine {
                     console_size: opts.console_size.or(cfg.console_size),
                 },
                 privileged: host_config.privileged,
+                seccomp: crate::container::spec::seccomp_for(&rec.host_config)?,
             };
             let mut attrs = crate::container::create::container_attributes(rec);
             attrs.insert("execID".into(), exec.id.clone());

@@ -26,6 +26,7 @@ fn steps(
         .map_err(io_failure("enter the container"))?;
     let ptmx = Path::new("/dev/pts/ptmx");
     setup_session(ctx, spec.stdio.terminal.then_some(ptmx))?;
-    let launch = prepare::prepare(&spec.process, spec.privileged)?;
+    let mut launch = prepare::prepare(&spec.process, spec.privileged)?;
+    launch.seccomp = prepare::Filters::of(spec.seccomp.as_ref());
     launch::launch(&ctx.chan, launch)
 }

@@ -77,7 +77,8 @@ fn steps(
             .map_err(io_failure("setdomainname"))?;
     }
     rootfs::finalize(sys, plan)?;
-    let launch = prepare::prepare(&spec.process, spec.privileged)?;
+    let mut launch = prepare::prepare(&spec.process, spec.privileged)?;
+    launch.seccomp = prepare::Filters::of(spec.seccomp.as_ref());
     // Read-only only now: the working directory may have had to be created.
     rootfs::remount_root_readonly(sys, plan)?;
     launch::launch(&ctx.chan, launch)

@@ -1,6 +1,12 @@
 //! The last steps before `execve`: hand stdio to the user, reduce the bounding set, switch
 //! groups and uid, set capabilities and `no_new_privs`, restore signal dispositions, mark
 //! stray fds close-on-exec, report `Ready`, wait for `Go`, exec.
+//!
+//! Seccomp goes in as late as it can (runc's order): with `no_new_privs` the kernel lets
+//! an unprivileged process install a filter, so it is the very last step before `execve`;
+//! without, installing needs `CAP_SYS_ADMIN`, so it happens before the capabilities are
+//! dropped, and the calls that follow (capset, setresuid, ...) must be ones the profile
+//! allows (Docker's does).
 
 use std::convert::Infallible;
 use std::os::fd::BorrowedFd;
@@ -50,6 +56,9 @@ fn fd_ref(fd: i32) -> BorrowedFd<'static> {
 pub fn launch(chan: &Channel, l: Launch) -> Result<Infallible, SetupFailure> {
     let (uid, gid) = (l.user.uid, l.user.gid);
     give_stdio_to(uid, gid);
+    if !l.no_new_privileges {
+        l.seccomp.load()?;
+    }
     caps::limit_bounding(&l.caps)?;
     let groups: Vec<Gid> = l.user.groups.iter().map(|g| Gid::from_raw(*g)).collect();
     nix::unistd::setgroups(&groups).map_err(kernel("setgroups"))?;
@@ -72,6 +81,9 @@ pub fn launch(chan: &Channel, l: Launch) -> Result<Infallible, SetupFailure> {
         Some((Message::Go, _)) => {}
         // The monitor gave up on us (abort, or the engine went away before start).
         _ => return Err(SetupFailure::other("start", "aborted")),
+    }
+    if l.no_new_privileges {
+        l.seccomp.load()?;
     }
     let Err(errno) = nix::unistd::execve(&l.program, &l.argv, &l.env);
     let e = std::io::Error::from(errno);

@@ -29,6 +29,41 @@ pub struct Launch {
     pub caps: CapsHashSet,
     /// `PR_SET_NO_NEW_PRIVS`.
     pub no_new_privileges: bool,
+    /// Seccomp filters, set by the caller after [`prepare`] (empty: unconfined).
+    pub seccomp: Filters,
+}
+
+/// Seccomp filters in the kernel's layout, unpacked before the privilege drop so that
+/// loading them is only the syscalls.
+#[derive(Default)]
+pub struct Filters(pub Vec<Vec<libc::sock_filter>>);
+
+impl Filters {
+    /// Unpacks the spec's program.
+    pub fn of(program: Option<&crate::seccomp::Program>) -> Self {
+        Self(
+            program
+                .map(crate::seccomp::Program::unpack)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Installs every filter, in order.
+    pub fn load(&self) -> Result<(), SetupFailure> {
+        for f in &self.0 {
+            crate::sys::seccomp::load(f).map_err(|e| {
+                SetupFailure::other("load seccomp filter", lookup::go_error_text(&e))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Filters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lens: Vec<usize> = self.0.iter().map(Vec::len).collect();
+        f.debug_tuple("Filters").field(&lens).finish()
+    }
 }
 
 fn read_optional(path: &str) -> Option<String> {
@@ -98,6 +133,7 @@ pub fn prepare(p: &ProcessSpec, privileged: bool) -> Result<Launch, SetupFailure
         user,
         caps,
         no_new_privileges: p.no_new_privileges,
+        seccomp: Filters::default(),
     })
 }
 

@@ -5,6 +5,7 @@
 //!   real implementation is [`linux::LinuxSys`]. Callers receive the implementation as a
 //!   parameter; nothing picks one with `cfg!(test)`.
 //! - [`bpf`]: loading and attaching the cgroup v2 device filter.
+//! - [`seccomp`]: installing a seccomp filter.
 //! - [`raw`]: process-level calls that have no safe wrapper (a fork-like `clone3`, signal
 //!   dispositions, fd 3 for a spawned monitor, close-on-exec sweeps). Each `unsafe` block
 //!   there names its invariants in a `// SAFETY:` comment.
@@ -18,6 +19,7 @@ pub mod bpf;
 pub mod fake;
 pub mod linux;
 pub mod raw;
+pub mod seccomp;
 
 /// What a path is, as far as mount targets care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -146,7 +146,9 @@ pub fn to_create(
         privileged: o.privileged,
         publish_all_ports: o.publish_all,
         readonly_rootfs: o.read_only,
-        security_opt: (!o.security_opt.is_empty()).then(|| o.security_opt.clone()),
+        security_opt: (!o.security_opt.is_empty())
+            .then(|| security_opts(&o.security_opt, &read_file))
+            .transpose()?,
         tmpfs: (!o.tmpfs.is_empty()).then(|| {
             o.tmpfs
                 .iter()
@@ -197,6 +199,39 @@ pub fn to_create(
 
 /// `-a` selects streams; without it, a foreground container gets stdout and stderr, and
 /// stdin when `-i`.
+/// docker's `parseSecurityOpts`: a `seccomp=` value other than `unconfined`/`builtin` is a
+/// file whose compacted JSON is sent instead of its name.
+fn security_opts(
+    opts: &[String],
+    read_file: &dyn Fn(&str) -> std::io::Result<String>,
+) -> Result<Vec<String>, OptError> {
+    let mut out = Vec::with_capacity(opts.len());
+    for opt in opts {
+        let split = opt.split_once('=').or_else(|| {
+            (opt != "no-new-privileges")
+                .then(|| opt.split_once(':'))
+                .flatten()
+        });
+        let (k, v) = split.unwrap_or((opt.as_str(), ""));
+        if v.is_empty() && k != "no-new-privileges" {
+            return Err(OptError(format!("Invalid --security-opt: {opt:?}")));
+        }
+        if k != "seccomp" || matches!(v, "builtin" | "unconfined") {
+            out.push(opt.clone());
+            continue;
+        }
+        let text = read_file(v)
+            .map_err(|e| OptError(format!("opening seccomp profile ({v}) failed: {e}")))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            OptError(format!(
+                "compacting json for seccomp profile ({v}) failed: {e}"
+            ))
+        })?;
+        out.push(format!("seccomp={json}"));
+    }
+    Ok(out)
+}
+
 fn attach_streams(o: &ContainerOpts, detach: bool) -> Result<(bool, bool, bool), OptError> {
     if detach {
         if !o.attach.is_empty() {
@@ -341,3 +376,34 @@ fn healthcheck(o: &ContainerOpts) -> Result<Option<HealthConfig>, OptError> {
 #[cfg(test)]
 #[path = "convert_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod security_opt_tests {
+    use super::security_opts;
+
+    #[test]
+    fn seccomp_files_are_sent_as_compact_json() {
+        let read = |f: &str| match f {
+            "/p.json" => Ok("{ \"defaultAction\" : \"SCMP_ACT_ALLOW\" }\n".to_string()),
+            "/bad.json" => Ok("{".to_string()),
+            _ => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        };
+        let opts = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            security_opts(
+                &opts(&["seccomp=/p.json", "no-new-privileges", "seccomp:unconfined"]),
+                &read
+            )
+            .unwrap(),
+            opts(&[
+                "seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}",
+                "no-new-privileges",
+                "seccomp:unconfined"
+            ])
+        );
+        let err = |v: &str| security_opts(&opts(&[v]), &read).unwrap_err().0;
+        assert!(err("seccomp=/bad.json").starts_with("compacting json for seccomp profile"));
+        assert!(err("seccomp=/none").starts_with("opening seccomp profile (/none) failed"));
+        assert_eq!(err("label"), "Invalid --security-opt: \"label\"");
+    }
+}
