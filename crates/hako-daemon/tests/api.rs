@@ -128,7 +128,11 @@ async fn unimplemented_endpoints_name_themselves() {
     for (method, path, name) in [
         ("GET", "/networks", "GET /networks"),
         ("GET", "/v1.43/volumes", "GET /volumes"),
-        ("GET", "/containers/web/top", "GET /containers/{name}/top"),
+        (
+            "GET",
+            "/containers/web/attach/ws",
+            "GET /containers/{name}/attach/ws",
+        ),
         (
             "POST",
             "/images/127.0.0.1:5000/busybox/push",

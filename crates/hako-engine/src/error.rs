@@ -57,6 +57,9 @@ pub enum EngineError {
     /// the API answers 304.
     #[error("container {0} is already in the requested state")]
     NotModified(String),
+    /// The container's state does not allow the operation (Docker's message as is).
+    #[error("{0}")]
+    Conflict(String),
     /// A feature this engine does not have yet.
     #[error("{0} is not implemented in hako yet")]
     NotImplemented(String),
@@ -108,6 +111,7 @@ impl HasKind for EngineError {
             | Self::RemoveRunning { .. }
             | Self::RemovalInProgress(_) => ErrorKind::Conflict,
             Self::NotModified(_) => ErrorKind::NotModified,
+            Self::Conflict(_) => ErrorKind::Conflict,
             Self::NotImplemented(_) => ErrorKind::NotImplemented,
             Self::Image(e) => e.kind(),
             Self::Emulation(e) => e.kind(),

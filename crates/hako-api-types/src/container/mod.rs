@@ -10,6 +10,7 @@ mod host_config;
 mod inspect;
 mod mount;
 mod network;
+mod stats;
 mod summary;
 
 pub use config::{ContainerConfig, HealthConfig};
@@ -21,6 +22,11 @@ pub use inspect::{ContainerInspect, ContainerState, GraphDriverData, Health, Hea
 pub use mount::{BindOptions, Mount, MountPoint, TmpfsOptions, VolumeOptions};
 pub use network::{
     EndpointIpamConfig, EndpointSettings, NetworkSettings, NetworkingConfig, PortBinding, PortMap,
+};
+pub use stats::{
+    BlkioStatEntry, BlkioStats, ContainerPruneResponse, CpuStats, CpuUsage, MemoryStats,
+    NetworkStats, PidsStats, PruneQuery, RenameQuery, StatsQuery, StatsResponse, ThrottlingData,
+    TopQuery, TopResponse, UpdateBody, UpdateResponse,
 };
 pub use summary::{ContainerSummary, Port, SummaryHostConfig, SummaryNetworkSettings};
 

@@ -91,7 +91,7 @@ impl TryFrom<Wire<WireHostConfig>> for HostConfig {
         {
             return Err(ConvertError::Runtime(rt.to_string()));
         }
-        let restart_policy = restart_policy(&h.restart_policy.name)?;
+        let restart_policy = restart_policy(&h.restart_policy)?;
         let log_config = log_config(h.log_config)?;
         Ok(HostConfig {
             auto_remove: h.auto_remove,
@@ -128,13 +128,25 @@ impl TryFrom<Wire<WireHostConfig>> for HostConfig {
     }
 }
 
-/// `""` and `no` are the default; the others exist in Docker but not in hako yet.
-fn restart_policy(name: &str) -> Result<RestartPolicy, ConvertError> {
+/// moby's `ValidateRestartPolicy`: a retry count only with `on-failure`, never negative.
+pub(crate) fn restart_policy(
+    p: &hako_api_types::container::RestartPolicy,
+) -> Result<RestartPolicy, ConvertError> {
+    let name = p.name.as_str();
     match name {
+        "" | "no" | "always" | "unless-stopped" if p.maximum_retry_count != 0 => {
+            Err(ConvertError::RestartRetryCount(
+                "maximum retry count can only be used with 'on-failure'",
+            ))
+        }
+        "on-failure" if p.maximum_retry_count < 0 => Err(ConvertError::RestartRetryCount(
+            "maximum retry count cannot be negative",
+        )),
         "" | "no" => Ok(RestartPolicy::default()),
-        "always" | "unless-stopped" | "on-failure" => Err(ConvertError::Unsupported(format!(
-            "HostConfig.RestartPolicy (--restart {name})"
-        ))),
+        "always" | "unless-stopped" | "on-failure" => Ok(RestartPolicy {
+            name: name.to_string(),
+            maximum_retry_count: p.maximum_retry_count,
+        }),
         other => Err(ConvertError::RestartPolicy(other.to_string())),
     }
 }
@@ -264,9 +276,14 @@ mod tests {
                 "HostConfig.Mounts",
             ),
             (
-                r#"{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}"#,
-                501,
-                "--restart on-failure",
+                r#"{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":-3}}"#,
+                400,
+                "cannot be negative",
+            ),
+            (
+                r#"{"RestartPolicy":{"Name":"always","MaximumRetryCount":3}}"#,
+                400,
+                "only be used with 'on-failure'",
             ),
             (
                 r#"{"RestartPolicy":{"Name":"sometimes"}}"#,
@@ -304,8 +321,9 @@ mod tests {
         // (zeros and empty lists as the CLI sends them) must convert.
         h.binds = None;
         h.port_bindings = Some(Default::default());
-        h.restart_policy.name = "no".into();
         let h = HostConfig::try_from(Wire(h)).unwrap();
+        assert_eq!(h.restart_policy.name, "on-failure");
+        assert_eq!(h.restart_policy.maximum_retry_count, 3);
         assert_eq!(h.resources.pids_limit, Some(100));
         assert_eq!(h.cap_add, ["CAP_NET_ADMIN"]);
     }

@@ -8,7 +8,7 @@
 
 mod create;
 mod exec;
-mod host_config;
+pub(crate) mod host_config;
 mod human;
 mod outbound;
 mod outbound_images;
@@ -43,6 +43,9 @@ pub enum ConvertError {
         "invalid restart policy: unknown policy '{0}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'"
     )]
     RestartPolicy(String),
+    /// `HostConfig.RestartPolicy.MaximumRetryCount` does not fit the policy.
+    #[error("invalid restart policy: {0}")]
+    RestartRetryCount(&'static str),
     /// `HostConfig.Runtime` names a runtime this daemon does not have.
     #[error("unknown or invalid runtime name: {0}")]
     Runtime(String),
@@ -66,6 +69,7 @@ impl HasKind for ConvertError {
             Self::InvalidName(_)
             | Self::NetworkMode(_)
             | Self::RestartPolicy(_)
+            | Self::RestartRetryCount(_)
             | Self::Runtime(_)
             | Self::ConsoleSize { .. }
             | Self::NoExecCommand => ErrorKind::InvalidArgument,

@@ -11,6 +11,7 @@ mod emulation;
 mod events;
 mod exec;
 mod images;
+mod resources;
 mod system;
 
 use crate::error::ApiError;
@@ -38,6 +39,14 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ContainerLogs => container_io::logs(ctx, req, p).await,
         Endpoint::ContainerAttach => container_io::attach(ctx, req, p).await,
         Endpoint::ContainerResize => container_io::resize(ctx, req, p).await,
+        Endpoint::ContainerPause => resources::pause(ctx, p).await,
+        Endpoint::ContainerUnpause => resources::unpause(ctx, p).await,
+        Endpoint::ContainerRestart => resources::restart(ctx, req, p).await,
+        Endpoint::ContainerRename => resources::rename(ctx, req, p).await,
+        Endpoint::ContainerUpdate => resources::update(ctx, req, p).await,
+        Endpoint::ContainerPrune => resources::prune(ctx, req).await,
+        Endpoint::ContainerStats => resources::stats(ctx, req, p).await,
+        Endpoint::ContainerTop => resources::top(ctx, req, p).await,
         Endpoint::ExecCreate => exec::create(ctx, req, p).await,
         Endpoint::ExecStart => exec::start(ctx, req, p).await,
         Endpoint::ExecResize => exec::resize(ctx, req, p).await,

@@ -156,9 +156,9 @@ fn unknown_paths_and_methods() {
 
 #[test]
 fn known_but_unserved_routes_are_501s() {
-    let m = find(&Method::GET, "/containers/web/top").unwrap();
+    let m = find(&Method::GET, "/containers/web/attach/ws").unwrap();
     assert_eq!(m.route.endpoint, Endpoint::NotImplemented);
-    assert_eq!(m.name(), "GET /containers/{name}/top");
+    assert_eq!(m.name(), "GET /containers/{name}/attach/ws");
     for (method, path) in [
         (Method::GET, "/networks"),
         (Method::GET, "/volumes"),

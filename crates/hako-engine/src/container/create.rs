@@ -126,11 +126,10 @@ fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
             return Err(EngineError::NoSuchNetwork(name.clone()));
         }
     }
-    if !matches!(hc.restart_policy.name.as_str(), "" | "no") {
-        return Err(EngineError::NotImplemented(format!(
-            "restart policy {:?}",
-            hc.restart_policy.name
-        )));
+    if hc.auto_remove && !matches!(hc.restart_policy.name.as_str(), "" | "no") {
+        return Err(EngineError::InvalidParameter(
+            "can't create 'AutoRemove' container with restart policy".into(),
+        ));
     }
     match hc.log_config.driver.as_str() {
         "none" => {}

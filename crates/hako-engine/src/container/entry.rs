@@ -37,6 +37,8 @@ pub struct Inner {
     pub generation: u64,
     /// The user asked for this container to stop (stop/kill): restart policies do not apply.
     pub stopped_by_user: bool,
+    /// The restart policy's current back-off (0 before the first restart).
+    pub restart_delay: std::time::Duration,
 }
 
 /// One container.
@@ -74,6 +76,7 @@ impl Entry {
                 pending_attaches: Vec::new(),
                 generation: 0,
                 stopped_by_user: false,
+                restart_delay: std::time::Duration::ZERO,
             }),
             lifecycle: watch::Sender::new(lifecycle),
         }

@@ -37,8 +37,27 @@ impl Engine {
         if inner.generation != generation || !inner.state.status.is_running() {
             return;
         }
+        let restart = !inner.record.host_config.auto_remove
+            && super::restart::should_restart(
+                &inner.record.host_config.restart_policy,
+                inner.stopped_by_user,
+                status.code,
+                inner.state.restart_count,
+            );
+        let ran_for = timefmt::parse_rfc3339(&inner.state.started_at)
+            .map(|s| {
+                let ns = (timefmt::now_nanos() - s).max(0);
+                std::time::Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+            })
+            .unwrap_or_default();
+        let restart_delay =
+            restart.then(|| super::restart::next_delay(&mut inner.restart_delay, ran_for));
         let st = &mut inner.state;
-        st.status = Status::Exited;
+        st.status = if restart {
+            Status::Restarting
+        } else {
+            Status::Exited
+        };
         st.pid = 0;
         st.exit_code = status.code;
         st.oom_killed = status.oom_killed;
@@ -65,6 +84,11 @@ impl Engine {
         {
             let inner = entry.inner.lock().await;
             entry.publish(&inner.state, true);
+            if let Some(delay) = restart_delay
+                && inner.state.status == Status::Restarting
+            {
+                self.schedule_restart(entry, inner.generation, delay);
+            }
         }
         if auto_remove {
             let opts = RemoveOptions {

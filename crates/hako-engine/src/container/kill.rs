@@ -8,9 +8,11 @@ use tracing::instrument;
 
 use super::create::container_attributes;
 use super::entry::Entry;
+use super::pause::blocking;
+use super::status::Status;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::signal;
+use crate::{signal, state};
 
 /// How long `kill` waits for a SIGKILLed container to be recorded as exited.
 const KILL_WAIT: Duration = Duration::from_secs(10);
@@ -47,8 +49,24 @@ impl Engine {
         }
         if by_user {
             inner.stopped_by_user = true;
+            inner.state.manually_stopped = true;
         }
+        if inner.state.status == Status::Restarting {
+            // No process to signal: cancelling the pending restart is enough (moby's
+            // restart manager does the same).
+            inner.state.status = Status::Exited;
+            inner.generation += 1;
+            state::write_json(&entry.state_path(), &inner.state, false)?;
+            entry.publish(&inner.state, true);
+            return Ok(());
+        }
+        let paused = inner.state.status == Status::Paused;
         let mut attrs = container_attributes(&inner.record);
+        let cgroup = if paused {
+            Some(self.cgroup_of(&inner.record)?)
+        } else {
+            None
+        };
         drop(inner);
         match MonitorClient::new(&entry.run_dir).signal(sig).await {
             Ok(()) => {}
@@ -56,6 +74,17 @@ impl Engine {
                 return Err(EngineError::NotRunning(entry.id.clone()));
             }
             Err(e) => return Err(e.into()),
+        }
+        if let Some(cg) = cgroup {
+            // A frozen process only acts on the signal once thawed; Docker resumes a
+            // paused container it signals.
+            blocking(move || cg.set_frozen(false)).await??;
+            let mut inner = entry.inner.lock().await;
+            if inner.state.status == Status::Paused {
+                inner.state.status = Status::Running;
+                state::write_json(&entry.state_path(), &inner.state, false)?;
+                entry.publish(&inner.state, false);
+            }
         }
         attrs.insert("signal".into(), sig.to_string());
         self.events.emit("container", "kill", &entry.id, attrs);

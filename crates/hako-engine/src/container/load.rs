@@ -64,6 +64,29 @@ impl Engine {
             if inner.state.status == Status::Removing {
                 inner.state.status = Status::Dead;
             }
+            // moby's restore: restart policies apply again at daemon start (`always` even
+            // after a manual stop, `unless-stopped` only if it was not stopped by a user).
+            let policy = &inner.record.host_config.restart_policy;
+            let manual = inner.state.manually_stopped && policy.name != "always";
+            if inner.state.status == Status::Exited
+                && !inner.record.host_config.auto_remove
+                && super::restart::should_restart(
+                    policy,
+                    manual,
+                    inner.state.exit_code,
+                    inner.state.restart_count,
+                )
+                && let Some(engine) = self.handle()
+            {
+                drop(inner);
+                let entry = entry.clone();
+                tokio::spawn(async move {
+                    info!(container.id = %entry.id, "restart policy: starting at daemon start");
+                    if let Err(e) = engine.start_entry_as(&entry, true).await {
+                        warn!(container.id = %entry.id, error = %e, "restart at daemon start failed");
+                    }
+                });
+            }
             return;
         }
         inner.generation = 1;

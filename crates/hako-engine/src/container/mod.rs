@@ -22,9 +22,15 @@ mod inspect;
 mod kill;
 mod list;
 mod load;
+mod pause;
+pub mod prune;
+mod rename;
 mod resize;
+mod restart;
 mod start;
+pub mod stats;
 mod stop;
+pub mod update;
 mod wait;
 
 pub use merge::ImageDefaults;

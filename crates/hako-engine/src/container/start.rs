@@ -23,8 +23,15 @@ impl Engine {
     }
 
     pub(crate) async fn start_entry(&self, entry: &Arc<Entry>) -> Result<()> {
+        self.start_entry_as(entry, false).await
+    }
+
+    /// Starts `entry`; `by_policy` for the restart policy's restarts (from `restarting`,
+    /// keeping the restart count and back-off, which a user's start resets as moby does).
+    pub(crate) async fn start_entry_as(&self, entry: &Arc<Entry>, by_policy: bool) -> Result<()> {
         let mut inner = entry.inner.lock().await;
         match inner.state.status {
+            super::status::Status::Restarting if by_policy => {}
             s if s.is_running() => return Err(EngineError::NotModified(entry.id.clone())),
             s if !s.can_start() => {
                 return Err(EngineError::InvalidParameter(format!(
@@ -58,6 +65,10 @@ impl Engine {
                 // from `start`.
                 inner.pending_attaches.clear();
                 inner.state.error = e.to_string();
+                if by_policy {
+                    inner.state.status = super::status::Status::Exited;
+                    entry.publish(&inner.state, false);
+                }
                 inner.state.exit_code = match &e {
                     hako_runtime::RuntimeError::Start { failure, .. } => match failure {
                         hako_runtime::ExecFailure::NotFound => 127,
@@ -84,7 +95,12 @@ impl Engine {
         };
         inner.generation += 1;
         inner.stopped_by_user = false;
+        if !by_policy {
+            inner.restart_delay = std::time::Duration::ZERO;
+            inner.state.restart_count = 0;
+        }
         let st = &mut inner.state;
+        st.manually_stopped = false;
         st.status = super::status::Status::Running;
         st.pid = running.pid;
         st.error.clear();

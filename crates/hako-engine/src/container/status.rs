@@ -73,6 +73,37 @@ pub struct State {
     pub finished_at: String,
     /// Times the restart policy restarted it.
     pub restart_count: i64,
+    /// Stopped or killed by a user (moby's `HasBeenManuallyStopped`): `unless-stopped`
+    /// does not bring it back at daemon start.
+    pub manually_stopped: bool,
+    /// Health of a container with a health check (`None` without one).
+    pub health: Option<Health>,
+}
+
+/// `State.Health`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(default)]
+pub struct Health {
+    /// `starting`, `healthy` or `unhealthy`.
+    pub status: String,
+    /// Consecutive failed probes.
+    pub failing_streak: i64,
+    /// The last probes (at most 5), oldest first.
+    pub log: Vec<HealthLog>,
+}
+
+/// One probe's result.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(default)]
+pub struct HealthLog {
+    /// RFC 3339 start time.
+    pub start: String,
+    /// RFC 3339 end time.
+    pub end: String,
+    /// Exit code (-1 when the probe could not run or timed out).
+    pub exit_code: i64,
+    /// Its output, at most 4 KiB.
+    pub output: String,
 }
 
 /// Docker prints this for times that never happened.

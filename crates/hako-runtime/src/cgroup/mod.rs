@@ -45,6 +45,106 @@ pub struct Stats {
     pub cpu_usage_ns: u64,
     /// Number of tasks.
     pub pids: u64,
+    /// CPU time in user mode, nanoseconds.
+    pub cpu_user_ns: u64,
+    /// CPU time in kernel mode, nanoseconds.
+    pub cpu_system_ns: u64,
+    /// CPU time per CPU, nanoseconds (v1 only; empty on v2).
+    pub percpu_ns: Vec<u64>,
+    /// CFS periods elapsed.
+    pub throttling_periods: u64,
+    /// CFS periods in which the cgroup was throttled.
+    pub throttled_periods: u64,
+    /// Total throttled time, nanoseconds.
+    pub throttled_time_ns: u64,
+    /// Highest memory usage seen, bytes (v1 only).
+    pub memory_max_usage: u64,
+    /// Times the memory limit was hit (v1 only).
+    pub memory_failcnt: u64,
+    /// `memory.stat`, key by key.
+    pub memory_stat: std::collections::BTreeMap<String, u64>,
+    /// `pids.max` (0 when unlimited).
+    pub pids_limit: u64,
+    /// Bytes transferred per device and operation.
+    pub io_service_bytes: Vec<BlkioEntry>,
+    /// Operations per device and operation.
+    pub io_serviced: Vec<BlkioEntry>,
+}
+
+/// One block-IO counter (Docker's `BlkioStatEntry`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlkioEntry {
+    /// Device major number.
+    pub major: u64,
+    /// Device minor number.
+    pub minor: u64,
+    /// `Read`, `Write`, `Total`... (v1 spelling), `read`/`write` on v2.
+    pub op: String,
+    /// The counter.
+    pub value: u64,
+}
+
+/// Parses `key value` lines (`memory.stat`, `cpu.stat`).
+pub(crate) fn parse_keyed(text: &str) -> std::collections::BTreeMap<String, u64> {
+    text.lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.to_owned(), v.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Parses v1 `blkio.*_recursive` files: `MAJ:MIN Op value` lines (the `Total` line
+/// without a device is skipped).
+pub(crate) fn parse_blkio_v1(text: &str) -> Vec<BlkioEntry> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (dev, op, value) = (f.next()?, f.next()?, f.next()?);
+            let (major, minor) = dev.split_once(':')?;
+            Some(BlkioEntry {
+                major: major.parse().ok()?,
+                minor: minor.parse().ok()?,
+                op: op.to_owned(),
+                value: value.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Parses v2 `io.stat` (`MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=..`) into
+/// (bytes, operations) entries with Docker's lowercase `read`/`write` ops.
+pub(crate) fn parse_io_stat_v2(text: &str) -> (Vec<BlkioEntry>, Vec<BlkioEntry>) {
+    let (mut bytes, mut ios) = (Vec::new(), Vec::new());
+    for l in text.lines() {
+        let mut f = l.split_whitespace();
+        let Some((major, minor)) = f.next().and_then(|d| d.split_once(':')) else {
+            continue;
+        };
+        let (Ok(major), Ok(minor)) = (major.parse(), minor.parse()) else {
+            continue;
+        };
+        for kv in f {
+            let Some((k, v)) = kv.split_once('=') else {
+                continue;
+            };
+            let Ok(value) = v.parse() else { continue };
+            let (list, op) = match k {
+                "rbytes" => (&mut bytes, "read"),
+                "wbytes" => (&mut bytes, "write"),
+                "rios" => (&mut ios, "read"),
+                "wios" => (&mut ios, "write"),
+                _ => continue,
+            };
+            list.push(BlkioEntry {
+                major,
+                minor,
+                op: op.to_owned(),
+                value,
+            });
+        }
+    }
+    (bytes, ios)
 }
 
 /// How `/sys/fs/cgroup` is mounted inside the container (read-only): one entry per v1
@@ -64,7 +164,7 @@ pub struct CgroupMount {
 }
 
 /// One container's cgroup, in whichever cgroup version the host runs.
-pub trait CgroupManager: fmt::Debug {
+pub trait CgroupManager: fmt::Debug + Send + Sync {
     /// Creates the cgroup and missing parents (initialising v1 cpusets, enabling v2
     /// controllers in the parents' `cgroup.subtree_control`).
     fn create(&self) -> Result<(), RuntimeError>;
@@ -290,6 +390,20 @@ fn remove_empty_parents(roots: &[PathBuf], parent: &str) -> Result<(), RuntimeEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_files_parse() {
+        let m = parse_keyed("cache 4096\ntotal_inactive_file 12\nbad\n");
+        assert_eq!(m["cache"], 4096);
+        assert_eq!(m["total_inactive_file"], 12);
+        let b = parse_blkio_v1("8:0 Read 10\n8:0 Write 20\nTotal 30\n");
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[1].major, b[1].op.as_str(), b[1].value), (8, "Write", 20));
+        let (bytes, ios) = parse_io_stat_v2("254:0 rbytes=5 wbytes=6 rios=1 wios=2 dbytes=0\n");
+        assert_eq!(bytes[1].op, "write");
+        assert_eq!(bytes[1].value, 6);
+        assert_eq!(ios[0].value, 1);
+    }
 
     #[test]
     fn relative_path_rejects_escapes() {

@@ -115,17 +115,29 @@ impl CgroupManager for V1 {
     }
 
     fn apply(&self, r: &Resources) -> Result<(), RuntimeError> {
-        if let Some(m) = r.memory.filter(|m| *m != 0) {
-            self.set("memory", "memory.limit_in_bytes", &m.to_string(), false)?;
-        }
-        if let Some(s) = r.memory_swap.filter(|s| *s != 0) {
+        let memory = r.memory.filter(|m| *m != 0);
+        let swap = r.memory_swap.filter(|s| *s != 0);
+        // The kernel keeps memory <= memory+swap at every write: when the pair grows
+        // (an update), memsw goes first, when it shrinks, memory goes first.
+        let current_swap = limit(self.get("memory", "memory.memsw.limit_in_bytes")?);
+        let swap_first = swap.is_some_and(|s| s < 0 || current_swap.is_some_and(|c| s > c));
+        let write_swap = |s: i64| {
             // Absent when the kernel has no swap accounting (Docker warns the same way).
             self.set(
                 "memory",
                 "memory.memsw.limit_in_bytes",
                 &s.to_string(),
                 true,
-            )?;
+            )
+        };
+        if swap_first && let Some(s) = swap {
+            write_swap(s)?;
+        }
+        if let Some(m) = memory {
+            self.set("memory", "memory.limit_in_bytes", &m.to_string(), false)?;
+        }
+        if !swap_first && let Some(s) = swap {
+            write_swap(s)?;
         }
         if let Some(s) = r.memory_reservation.filter(|s| *s != 0) {
             self.set(
@@ -274,11 +286,48 @@ impl CgroupManager for V1 {
     }
 
     fn stats(&self) -> Result<Stats, RuntimeError> {
+        // cpuacct.stat counts USER_HZ ticks (100 per second on Linux).
+        const TICK_NS: u64 = 10_000_000;
+        let cpuacct = super::parse_keyed(&self.get("cpuacct", "cpuacct.stat")?.unwrap_or_default());
+        let cpu = super::parse_keyed(&self.get("cpu", "cpu.stat")?.unwrap_or_default());
+        let blkio = |file: &str| -> Result<Vec<super::BlkioEntry>, RuntimeError> {
+            Ok(super::parse_blkio_v1(
+                &self.get("blkio", file)?.unwrap_or_default(),
+            ))
+        };
+        // CFQ's counters are gone from modern kernels; the throttle ones always count.
+        let mut io_service_bytes = blkio("blkio.io_service_bytes_recursive")?;
+        if io_service_bytes.is_empty() {
+            io_service_bytes = blkio("blkio.throttle.io_service_bytes_recursive")?;
+        }
+        let mut io_serviced = blkio("blkio.io_serviced_recursive")?;
+        if io_serviced.is_empty() {
+            io_serviced = blkio("blkio.throttle.io_serviced_recursive")?;
+        }
         Ok(Stats {
             memory_usage: self.get_u64("memory", "memory.usage_in_bytes")?,
             memory_limit: self.get_u64("memory", "memory.limit_in_bytes")?,
             cpu_usage_ns: self.get_u64("cpuacct", "cpuacct.usage")?,
             pids: self.get_u64("pids", "pids.current")?,
+            cpu_user_ns: cpuacct.get("user").copied().unwrap_or(0) * TICK_NS,
+            cpu_system_ns: cpuacct.get("system").copied().unwrap_or(0) * TICK_NS,
+            percpu_ns: self
+                .get("cpuacct", "cpuacct.usage_percpu")?
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect(),
+            throttling_periods: cpu.get("nr_periods").copied().unwrap_or(0),
+            throttled_periods: cpu.get("nr_throttled").copied().unwrap_or(0),
+            throttled_time_ns: cpu.get("throttled_time").copied().unwrap_or(0),
+            memory_max_usage: self.get_u64("memory", "memory.max_usage_in_bytes")?,
+            memory_failcnt: self.get_u64("memory", "memory.failcnt")?,
+            memory_stat: super::parse_keyed(
+                &self.get("memory", "memory.stat")?.unwrap_or_default(),
+            ),
+            pids_limit: self.get_u64("pids", "pids.max")?,
+            io_service_bytes,
+            io_serviced,
         })
     }
 

@@ -274,11 +274,31 @@ impl CgroupManager for V2 {
                 None => 0,
             })
         };
+        let cpu = super::parse_keyed(&self.read("cpu.stat")?.unwrap_or_default());
+        let us = |k: &str| cpu.get(k).copied().unwrap_or(0).saturating_mul(1000);
+        let (io_service_bytes, io_serviced) =
+            super::parse_io_stat_v2(&self.read("io.stat")?.unwrap_or_default());
+        let pids_limit = match num("pids.max")? {
+            u64::MAX => 0,
+            n => n,
+        };
         Ok(Stats {
             memory_usage: num("memory.current")?,
             memory_limit: num("memory.max")?,
-            cpu_usage_ns: self.keyed("cpu.stat", "usage_usec")?.saturating_mul(1000),
+            cpu_usage_ns: us("usage_usec"),
             pids: num("pids.current")?,
+            cpu_user_ns: us("user_usec"),
+            cpu_system_ns: us("system_usec"),
+            percpu_ns: Vec::new(),
+            throttling_periods: cpu.get("nr_periods").copied().unwrap_or(0),
+            throttled_periods: cpu.get("nr_throttled").copied().unwrap_or(0),
+            throttled_time_ns: us("throttled_usec"),
+            memory_max_usage: num("memory.peak")?,
+            memory_failcnt: self.keyed("memory.events", "max")?,
+            memory_stat: super::parse_keyed(&self.read("memory.stat")?.unwrap_or_default()),
+            pids_limit,
+            io_service_bytes,
+            io_serviced,
         })
     }
 
