@@ -17,7 +17,7 @@ use tracing::info;
 use crate::error::DaemonError;
 use crate::lock::DataRootLock;
 use crate::options::DaemonOptions;
-use crate::{server, socket};
+use crate::{server, socket, tls};
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(opts: DaemonOptions) -> Result<(), DaemonError> {
@@ -33,6 +33,25 @@ pub async fn run(opts: DaemonOptions) -> Result<(), DaemonError> {
     run_until(opts, signals).await
 }
 
+/// Binds the `tcp://` listeners: with TLS when configured, plain only on loopback unless
+/// forced.
+async fn bind_tcp(opts: &DaemonOptions) -> Result<Vec<server::Listener>, DaemonError> {
+    let acceptor = opts.tls.as_ref().map(tls::acceptor).transpose()?;
+    let mut out = Vec::new();
+    for raw in &opts.tcp {
+        let addr = tls::parse_tcp(raw, acceptor.is_some())?;
+        if acceptor.is_none() {
+            tls::check_plain(addr, opts.insecure_tcp)?;
+        }
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| DaemonError::Tcp { addr, source })?;
+        info!(%addr, tls = acceptor.is_some(), "API listening on TCP");
+        out.push(server::Listener::Tcp(l, acceptor.clone()));
+    }
+    Ok(out)
+}
+
 /// Runs the daemon until `shutdown` completes (tests pass their own future).
 pub async fn run_until(
     opts: DaemonOptions,
@@ -41,8 +60,11 @@ pub async fn run_until(
     let lock = DataRootLock::acquire(&opts.data_root)?;
     let mut bound: Vec<PathBuf> = Vec::new();
     let mut listeners = Vec::new();
+    let gid = (!opts.socket_group.is_empty())
+        .then(|| socket::ensure_group(&opts.socket_group))
+        .flatten();
     for path in opts.sockets() {
-        match socket::bind(path).await {
+        match socket::bind_with_group(path, gid).await {
             Ok(l) => {
                 listeners.push(l);
                 bound.push(path.clone());
@@ -53,6 +75,13 @@ pub async fn run_until(
             }
         }
     }
+    let tcp = match bind_tcp(&opts).await {
+        Ok(l) => l,
+        Err(e) => {
+            bound.iter().for_each(|p| socket::remove(p));
+            return Err(e);
+        }
+    };
     let config = EngineConfig {
         data_root: opts.data_root.clone(),
         exec_root: opts.exec_root.clone(),
@@ -69,7 +98,10 @@ pub async fn run_until(
     for path in &bound {
         info!(socket = %path.display(), "API listening");
     }
-    server::serve(listeners, engine.clone(), shutdown).await;
+    let mut all: Vec<server::Listener> =
+        listeners.into_iter().map(server::Listener::Unix).collect();
+    all.extend(tcp);
+    server::serve_listeners(all, engine.clone(), shutdown).await;
     engine.shutdown().await;
     bound.iter().for_each(|p| socket::remove(p));
     info!(lock = %lock.path().display(), "daemon stopped");

@@ -155,6 +155,18 @@ pub enum DaemonError {
     /// The engine failed to open.
     #[error("cannot open the engine: {0}")]
     Engine(#[from] EngineError),
+    /// TLS or TCP settings that cannot be served.
+    #[error("{0}")]
+    Tls(String),
+    /// A TCP address could not be bound.
+    #[error("listen on {addr}: {source}")]
+    Tcp {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// What the kernel said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl DaemonError {

@@ -8,7 +8,8 @@
 //!   sockets, serve until SIGTERM/SIGINT, shut down gracefully.
 //! - [`options`]: [`DaemonOptions`], what `hako daemon` passes in.
 //! - `lock.rs`, `socket.rs`: the data-root `flock` and socket preparation (refuse a live
-//!   daemon, replace a stale socket, mode 0660).
+//!   daemon, replace a stale socket, mode 0660, group `hako`).
+//! - [`tls`]: `tcp://` listeners with TLS and client-certificate verification.
 //! - [`server`]: [`serve`], the accept loop over already-bound listeners (what tests use),
 //!   with graceful shutdown in the style of mini-redis.
 //! - `service.rs`: one request's path: version prefix, route, version check, handler (with
@@ -30,6 +31,7 @@ pub mod error;
 pub mod options;
 pub mod server;
 pub mod stream;
+pub mod tls;
 
 mod convert;
 mod handlers;

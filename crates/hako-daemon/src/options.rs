@@ -19,6 +19,15 @@ pub struct DaemonOptions {
     pub cgroup_parent: String,
     /// The hako executable, re-run as each container's monitor.
     pub exe: PathBuf,
+    /// Group owning the Unix sockets (`--group`, Docker's `-G`); created when absent. Empty
+    /// leaves them root's.
+    pub socket_group: String,
+    /// TCP addresses to serve too (`-H tcp://HOST:PORT`).
+    pub tcp: Vec<String>,
+    /// TLS for the TCP listeners; `None` is plain TCP (loopback only unless forced).
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// Serve plain TCP on a non-loopback address (`--insecure-tcp`).
+    pub insecure_tcp: bool,
 }
 
 impl DaemonOptions {
@@ -28,6 +37,8 @@ impl DaemonOptions {
     pub const DEFAULT_DATA_ROOT: &'static str = "/var/lib/hako";
     /// The default runtime root.
     pub const DEFAULT_EXEC_ROOT: &'static str = "/run/hako";
+    /// The default group of the API sockets.
+    pub const DEFAULT_GROUP: &'static str = crate::socket::DEFAULT_GROUP;
     /// The default cgroup parent.
     pub const DEFAULT_CGROUP_PARENT: &'static str = "hako";
 
@@ -48,6 +59,10 @@ impl Default for DaemonOptions {
             // The running executable is the right monitor for the `hako` binary; main.rs
             // may override it (tests do).
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+            socket_group: crate::socket::DEFAULT_GROUP.to_string(),
+            tcp: Vec::new(),
+            tls: None,
+            insecure_tcp: false,
         }
     }
 }

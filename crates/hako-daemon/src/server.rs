@@ -21,7 +21,9 @@ use hako_engine::Engine;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
@@ -31,10 +33,55 @@ use crate::service::App;
 /// How long in-flight requests get to finish once shutdown begins.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves the Engine API on `listeners` until `shutdown` completes, then shuts down
+/// Read buffer bound, which bounds a request's head (Go's `DefaultMaxHeaderBytes`).
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// How long a TLS client gets to complete its handshake.
+const TLS_HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+
+/// A bound listener: a Unix socket, or TCP with TLS (or plain, already vetted).
+pub enum Listener {
+    /// A Unix socket.
+    Unix(UnixListener),
+    /// TCP, with the TLS acceptor when TLS is on.
+    Tcp(TcpListener, Option<TlsAcceptor>),
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Listener::Unix(l) => f.debug_tuple("Unix").field(l).finish(),
+            Listener::Tcp(l, tls) => f
+                .debug_struct("Tcp")
+                .field("listener", l)
+                .field("tls", &tls.is_some())
+                .finish(),
+        }
+    }
+}
+
+/// Any connection the API is served over.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Serves the Engine API on Unix `listeners` until `shutdown` completes, then shuts down
 /// gracefully. Returns when every connection is closed (or cut after the grace period).
 pub async fn serve(
     listeners: Vec<UnixListener>,
+    engine: Arc<Engine>,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_listeners(
+        listeners.into_iter().map(Listener::Unix).collect(),
+        engine,
+        shutdown,
+    )
+    .await;
+}
+
+/// [`serve`] over any mix of Unix and TCP listeners.
+pub async fn serve_listeners(
+    listeners: Vec<Listener>,
     engine: Arc<Engine>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -67,16 +114,30 @@ pub async fn serve(
     info!("all connections closed");
 }
 
+/// One accepted connection, before any TLS handshake.
+enum Accepted {
+    Ready(Box<dyn Io>),
+    Tls(tokio::net::TcpStream, TlsAcceptor),
+}
+
+async fn accept(listener: &Listener) -> std::io::Result<Accepted> {
+    Ok(match listener {
+        Listener::Unix(l) => Accepted::Ready(Box::new(l.accept().await?.0)),
+        Listener::Tcp(l, None) => Accepted::Ready(Box::new(l.accept().await?.0)),
+        Listener::Tcp(l, Some(tls)) => Accepted::Tls(l.accept().await?.0, tls.clone()),
+    })
+}
+
 async fn accept_loop(
-    listener: UnixListener,
+    listener: Listener,
     app: Arc<App>,
     tasks: TaskTracker,
     drain: CancellationToken,
     cut: CancellationToken,
 ) {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let accepted = match accept(&listener).await {
+            Ok(a) => a,
             Err(e) => {
                 // Usually EMFILE: back off instead of spinning, and keep serving the
                 // connections we have.
@@ -87,6 +148,24 @@ async fn accept_loop(
         };
         let (app, drain, cut) = (app.clone(), drain.clone(), cut.clone());
         tasks.spawn(async move {
+            let stream: Box<dyn Io> = match accepted {
+                Accepted::Ready(s) => s,
+                // The handshake runs in the connection's task: a slow client holds up
+                // nobody else.
+                Accepted::Tls(tcp, tls) => {
+                    match tokio::time::timeout(TLS_HANDSHAKE_LIMIT, tls.accept(tcp)).await {
+                        Ok(Ok(s)) => Box::new(s),
+                        Ok(Err(e)) => {
+                            info!(error = %e, "TLS handshake refused");
+                            return;
+                        }
+                        Err(_) => {
+                            info!("TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
             tokio::select! {
                 () = serve_connection(stream, app, drain) => {}
                 () = cut.cancelled() => debug!("connection cut at shutdown"),
@@ -95,14 +174,17 @@ async fn accept_loop(
     }
 }
 
-async fn serve_connection(stream: UnixStream, app: Arc<App>, drain: CancellationToken) {
+async fn serve_connection(stream: Box<dyn Io>, app: Arc<App>, drain: CancellationToken) {
     let service = service_fn(move |req| {
         let app = app.clone();
         async move { Ok::<_, Infallible>(app.handle(req).await) }
     });
     // Go writes canonical header names (`Api-Version`, `Ostype`); hyper writes lowercase
     // unless told otherwise. Clients must not care, but scripts grepping headers do.
+    // Bounded headers: at most 100 of them (hyper's limit) in at most 1 MiB (Go's
+    // `DefaultMaxHeaderBytes`); beyond that the request gets a 431 and the connection ends.
     let conn = http1::Builder::new()
+        .max_buf_size(MAX_HEADER_BYTES)
         .title_case_headers(true)
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades();

@@ -1,5 +1,8 @@
 //! Preparing an API socket: refuse when a daemon answers on it, replace it when it is a
-//! leftover of a daemon that died, bind, and restrict it to owner and group (0660).
+//! leftover of a daemon that died, bind, and restrict it to owner and group (0660), the
+//! group being `hako` (Docker's `docker` group semantics: its members may drive the daemon,
+//! which is root-equivalent). The group is created with `groupadd --system` when absent;
+//! if that fails the socket stays root's only, with a warning.
 
 use std::io::ErrorKind;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
@@ -15,6 +18,59 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Socket mode: the owner (root) and its group may connect, nobody else.
 const SOCKET_MODE: u32 = 0o660;
+
+/// The group that owns API sockets unless told otherwise.
+pub const DEFAULT_GROUP: &str = "hako";
+
+/// The gid of `name` from `/etc/group`.
+fn group_id(group_file: &str, name: &str) -> Option<u32> {
+    group_file.lines().find_map(|l| {
+        let mut f = l.split(':');
+        (f.next()? == name).then_some(())?;
+        f.nth(1)?.parse().ok()
+    })
+}
+
+/// The gid of `name`, creating the group when it does not exist (root only). `None` (with
+/// a warning) when there is no such group and it cannot be created.
+pub fn ensure_group(name: &str) -> Option<u32> {
+    let read = || std::fs::read_to_string("/etc/group").unwrap_or_default();
+    if let Some(gid) = group_id(&read(), name) {
+        return Some(gid);
+    }
+    let created = std::process::Command::new("groupadd")
+        .args(["--system", name])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    match group_id(&read(), name) {
+        Some(gid) => {
+            if created {
+                tracing::info!(group = name, gid, "created the API socket group");
+            }
+            Some(gid)
+        }
+        None => {
+            tracing::warn!(
+                group = name,
+                "no such group and groupadd failed: the API socket is root's only"
+            );
+            None
+        }
+    }
+}
+
+/// Binds `path` for the API, after making sure no live daemon is behind it; when `gid` is
+/// given the socket belongs to that group.
+pub async fn bind_with_group(path: &Path, gid: Option<u32>) -> Result<UnixListener, DaemonError> {
+    let listener = bind(path).await?;
+    if let Some(gid) = gid {
+        std::os::unix::fs::chown(path, Some(0), Some(gid))
+            .map_err(|e| DaemonError::io("set the group of", path, e))?;
+    }
+    Ok(listener)
+}
 
 /// Binds `path` for the API, after making sure no live daemon is behind it.
 pub async fn bind(path: &Path) -> Result<UnixListener, DaemonError> {
@@ -92,6 +148,25 @@ mod tests {
         drop(live);
         assert!(path.exists());
         let _again = bind(&path).await.unwrap();
+    }
+
+    #[test]
+    fn group_ids_from_the_group_file() {
+        let f = "root:x:0:\nhako:x:998:alice,bob\nhakodev:x:1001:\n";
+        assert_eq!(group_id(f, "hako"), Some(998));
+        assert_eq!(group_id(f, "root"), Some(0));
+        assert_eq!(group_id(f, "nope"), None);
+    }
+
+    #[tokio::test]
+    async fn sockets_belong_to_the_group() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("api.sock");
+        let _l = bind_with_group(&path, Some(4242)).await.unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (0, 4242));
+        assert_eq!(meta.mode() & 0o777, 0o660);
     }
 
     #[tokio::test]

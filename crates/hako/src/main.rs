@@ -19,8 +19,31 @@ use clap::Parser;
 )]
 struct DaemonArgs {
     /// API socket.
-    #[arg(long, short = 'H', default_value = hako_daemon::DaemonOptions::DEFAULT_SOCKET, value_parser = socket_path)]
+    #[arg(long, default_value = hako_daemon::DaemonOptions::DEFAULT_SOCKET, value_parser = socket_path)]
     socket: PathBuf,
+    /// Where to listen, repeatable: `unix:///path` (the first replaces --socket) or
+    /// `tcp://HOST:PORT` (TLS with --tlsverify; plain TCP only on loopback unless
+    /// --insecure-tcp).
+    #[arg(long = "host", short = 'H')]
+    hosts: Vec<String>,
+    /// Serve TLS on the tcp:// hosts with --tlscert/--tlskey (implied by --tlsverify).
+    #[arg(long)]
+    tls: bool,
+    /// Serve TLS and require client certificates signed by --tlscacert.
+    #[arg(long)]
+    tlsverify: bool,
+    /// CA certificate that client certificates must chain to.
+    #[arg(long)]
+    tlscacert: Option<PathBuf>,
+    /// Server certificate (PEM).
+    #[arg(long)]
+    tlscert: Option<PathBuf>,
+    /// Server private key (PEM).
+    #[arg(long)]
+    tlskey: Option<PathBuf>,
+    /// Allow plain TCP on a non-loopback address (anyone reaching it is root here).
+    #[arg(long)]
+    insecure_tcp: bool,
     /// Also serve the API on Docker's default socket (`/var/run/docker.sock`).
     #[arg(long)]
     docker_socket: bool,
@@ -33,6 +56,9 @@ struct DaemonArgs {
     /// cgroup parent for containers.
     #[arg(long, default_value = hako_daemon::DaemonOptions::DEFAULT_CGROUP_PARENT)]
     cgroup_parent: String,
+    /// Group owning the API sockets (mode 0660), created when absent; "" keeps root's.
+    #[arg(long, short = 'G', default_value = hako_daemon::DaemonOptions::DEFAULT_GROUP)]
+    group: String,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, short = 'l', env = "HAKO_LOG", default_value = "info")]
     log_level: String,
@@ -86,8 +112,33 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
         data_root: args.data_root,
         exec_root: args.exec_root,
         cgroup_parent: args.cgroup_parent,
+        socket_group: args.group,
         ..hako_daemon::DaemonOptions::default()
     };
+    let mut first_unix = true;
+    for h in &args.hosts {
+        if h.starts_with("tcp://") {
+            opts.tcp.push(h.clone());
+            continue;
+        }
+        let path = socket_path(h).map_err(anyhow::Error::msg)?;
+        if first_unix {
+            opts.socket = path;
+            first_unix = false;
+        } else {
+            opts.extra_sockets.push(path);
+        }
+    }
+    if args.tls || args.tlsverify {
+        let missing = |what: &str| anyhow::anyhow!("--tls/--tlsverify need --{what}");
+        opts.tls = Some(hako_daemon::tls::TlsFiles {
+            ca: args.tlscacert.clone(),
+            cert: args.tlscert.clone().ok_or_else(|| missing("tlscert"))?,
+            key: args.tlskey.clone().ok_or_else(|| missing("tlskey"))?,
+            verify: args.tlsverify,
+        });
+    }
+    opts.insecure_tcp = args.insecure_tcp;
     if args.docker_socket {
         opts.extra_sockets
             .push(PathBuf::from("/var/run/docker.sock"));

@@ -47,6 +47,8 @@ pub fn temp_options() -> (DaemonOptions, tempfile::TempDir, tempfile::TempDir) {
         exec_root: exec.path().to_path_buf(),
         cgroup_parent: format!("hako-test-{}", std::process::id()),
         exe: hako_exe().unwrap_or_else(|| PathBuf::from("/nonexistent/hako")),
+        socket_group: String::new(),
+        ..DaemonOptions::default()
     };
     (opts, data, exec)
 }

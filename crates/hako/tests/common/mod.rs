@@ -113,6 +113,8 @@ pub struct Daemon {
     pub exec_root: PathBuf,
     pub socket: PathBuf,
     pub cgroup_parent: String,
+    /// More `hako daemon` flags (TLS, hosts...), kept for restarts.
+    pub extra_args: Vec<String>,
     child: Option<Child>,
     _tmp: tempfile::TempDir,
     _exec_tmp: tempfile::TempDir,
@@ -132,13 +134,20 @@ impl Daemon {
             &self.data_root,
             &self.exec_root,
             &self.cgroup_parent,
+            &self.extra_args,
         ));
         self.wait_ready();
     }
 
     /// Starts a daemon and waits until it answers `/_ping`.
     pub fn start() -> Daemon {
+        Self::start_with(&[])
+    }
+
+    /// [`Daemon::start`] with more `hako daemon` flags.
+    pub fn start_with(extra: &[&str]) -> Daemon {
         assert!(nix_is_root(), "integration tests need root");
+        let extra_args: Vec<String> = extra.iter().map(|s| (*s).to_string()).collect();
         let tmp = tempfile::Builder::new()
             .prefix("hako-it-")
             .tempdir()
@@ -156,13 +165,21 @@ impl Daemon {
             "hako-test-{}",
             exec_tmp.path().file_name().unwrap().to_string_lossy()
         );
-        let child = spawn_daemon(&root, &socket, &data_root, &exec_root, &cgroup_parent);
+        let child = spawn_daemon(
+            &root,
+            &socket,
+            &data_root,
+            &exec_root,
+            &cgroup_parent,
+            &extra_args,
+        );
         let mut d = Daemon {
             root,
             data_root,
             exec_root,
             socket,
             cgroup_parent,
+            extra_args,
             child: Some(child),
             _tmp: tmp,
             _exec_tmp: exec_tmp,
@@ -353,6 +370,7 @@ fn spawn_daemon(
     data_root: &Path,
     exec_root: &Path,
     cgroup_parent: &str,
+    extra: &[String],
 ) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -371,6 +389,7 @@ fn spawn_daemon(
         .arg(cgroup_parent)
         .arg("--log-level")
         .arg("debug")
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log fd"))
         .stderr(log)
