@@ -547,3 +547,47 @@ fn rename_restart_wait_and_prune() {
     );
     d.assert_clean();
 }
+
+#[test]
+fn hako_cli_verbs() {
+    let d = daemon();
+    let id = d
+        .hako(&["run", "-d", "--name", "hk", "busybox", "sh", "-c", COUNTER])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(d.hako(&["pause", "hk"]).ok().stdout, "hk\n");
+    let before = counter(&d, &id);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(counter(&d, &id), before);
+    d.hako(&["unpause", "hk"]).ok();
+    let top = d.hako(&["top", "hk", "-o", "pid,args"]).ok();
+    assert!(top.stdout.starts_with("PID"), "{top:?}");
+    assert!(top.stdout.contains("sh -c"), "{top:?}");
+    let stats = d.hako(&["stats", "--no-stream", "hk"]).ok();
+    let mut lines = stats.stdout.lines();
+    assert!(
+        lines.next().unwrap().starts_with("CONTAINER ID   NAME"),
+        "{stats:?}"
+    );
+    assert!(lines.next().unwrap().contains(" hk "), "{stats:?}");
+    d.hako(&[
+        "update",
+        "--pids-limit",
+        "40",
+        "--restart",
+        "unless-stopped",
+        "hk",
+    ])
+    .ok();
+    let pids = cg_file(&d, &id, ("pids", "pids.max"), "pids.max");
+    assert_eq!(read_trim(&pids), "40");
+    d.hako(&["rename", "hk", "hk2"]).ok();
+    d.hako(&["restart", "-t", "0", "hk2"]).ok();
+    d.hako(&["stop", "-t", "0", "hk2"]).ok();
+    let r = d.hako(&["container", "prune", "-f"]).ok();
+    assert!(r.stdout.starts_with("Deleted Containers:\n"), "{r:?}");
+    assert!(r.stdout.contains("Total reclaimed space:"), "{r:?}");
+    d.assert_clean();
+}

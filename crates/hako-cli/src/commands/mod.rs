@@ -15,6 +15,7 @@ mod inspect;
 mod kill;
 mod logs;
 mod ps;
+mod resources;
 mod rm;
 mod rmi;
 mod run;
@@ -94,6 +95,20 @@ enum Command {
     Inspect(inspect::Args),
     /// Block until one or more containers stop, then print their exit codes
     Wait(wait::Args),
+    /// Pause all processes within one or more containers
+    Pause(resources::Containers),
+    /// Unpause all processes within one or more containers
+    Unpause(resources::Containers),
+    /// Restart one or more containers
+    Restart(resources::RestartArgs),
+    /// Rename a container
+    Rename(resources::RenameArgs),
+    /// Display the running processes of a container
+    Top(resources::TopArgs),
+    /// Update configuration of one or more containers
+    Update(resources::UpdateArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(resources::StatsArgs),
     /// Get real time events from the server
     Events(events::Args),
     /// Manage containers
@@ -139,6 +154,22 @@ enum ContainerCmd {
     Inspect(inspect::TypedArgs),
     /// Block until one or more containers stop
     Wait(wait::Args),
+    /// Pause all processes within one or more containers
+    Pause(resources::Containers),
+    /// Unpause all processes within one or more containers
+    Unpause(resources::Containers),
+    /// Restart one or more containers
+    Restart(resources::RestartArgs),
+    /// Rename a container
+    Rename(resources::RenameArgs),
+    /// Display the running processes of a container
+    Top(resources::TopArgs),
+    /// Update configuration of one or more containers
+    Update(resources::UpdateArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(resources::StatsArgs),
+    /// Remove all stopped containers
+    Prune(resources::PruneArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -329,6 +360,28 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, wait::run(ctx, a).await)
         }
         Command::Events(a) => (None, events::run(ctx, a).await),
+        Command::Pause(a) | Command::Container(ContainerCmd::Pause(a)) => {
+            (None, resources::pause(ctx, a, "pause").await)
+        }
+        Command::Unpause(a) | Command::Container(ContainerCmd::Unpause(a)) => {
+            (None, resources::pause(ctx, a, "unpause").await)
+        }
+        Command::Restart(a) | Command::Container(ContainerCmd::Restart(a)) => {
+            (None, resources::restart(ctx, a).await)
+        }
+        Command::Rename(a) | Command::Container(ContainerCmd::Rename(a)) => {
+            (None, resources::rename(ctx, a).await)
+        }
+        Command::Top(a) | Command::Container(ContainerCmd::Top(a)) => {
+            (None, resources::top(ctx, a).await)
+        }
+        Command::Update(a) | Command::Container(ContainerCmd::Update(a)) => {
+            (None, resources::update(ctx, a).await)
+        }
+        Command::Stats(a) | Command::Container(ContainerCmd::Stats(a)) => {
+            (None, resources::stats(ctx, a).await)
+        }
+        Command::Container(ContainerCmd::Prune(a)) => (None, resources::prune(ctx, a).await),
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),
         Command::Daemon { .. } => (
             None,
