@@ -331,7 +331,7 @@ pub(crate) fn open_store(root: PathBuf) -> Result<Arc<ImageStore>> {
     Ok(Arc::new(ImageStore::open(root)?))
 }
 
-fn parse_platform(s: &str) -> Result<Platform> {
+pub(crate) fn parse_platform(s: &str) -> Result<Platform> {
     Platform::parse(s)
         .map(Platform::normalize)
         .map_err(EngineError::from)

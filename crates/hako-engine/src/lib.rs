@@ -33,6 +33,7 @@ pub mod system;
 
 mod events_ops;
 mod image_ops;
+pub mod image_pull;
 mod system_ops;
 
 pub(crate) mod frames;

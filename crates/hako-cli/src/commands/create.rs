@@ -133,13 +133,19 @@ pub async fn pull_image(
         platform: platform.map(str::to_owned),
         ..Default::default()
     };
-    let resp = client
-        .request(
-            http::Method::POST,
-            &format!("/images/create?{}", q.to_query_string()),
-            None,
-        )
-        .await?;
+    let mut req = client.build(
+        http::Method::POST,
+        &format!("/images/create?{}", q.to_query_string()),
+        None,
+        "application/json",
+    )?;
+    if let Some(auth) = super::pull::registry_auth(&full)
+        && let Ok(v) = http::HeaderValue::from_str(&auth)
+    {
+        req.headers_mut().insert("x-registry-auth", v);
+    }
+    let resp = client.send_raw(req, false).await?;
+    let resp = crate::client::transport::check_status(resp).await?;
     let mut body = resp.into_body();
     let mut lines = LineSplitter::default();
     while let Some(frame) = body.frame().await {

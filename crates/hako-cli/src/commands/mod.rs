@@ -13,8 +13,10 @@ mod import;
 mod info;
 mod inspect;
 mod kill;
+mod login;
 mod logs;
 mod ps;
+mod pull;
 mod resources;
 mod rm;
 mod rmi;
@@ -77,6 +79,12 @@ enum Command {
     Rmi(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Download an image from a registry
+    Pull(pull::Args),
+    /// Log in to a registry
+    Login(login::LoginArgs),
+    /// Log out from a registry
+    Logout(login::LogoutArgs),
     /// Create a new container
     Create(create::Args),
     /// Start one or more stopped containers
@@ -182,6 +190,8 @@ enum ImageCmd {
     Rm(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Download an image from a registry
+    Pull(pull::Args),
     /// Display detailed information on one or more images
     Inspect(inspect::TypedArgs),
 }
@@ -360,6 +370,9 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, wait::run(ctx, a).await)
         }
         Command::Events(a) => (None, events::run(ctx, a).await),
+        Command::Pull(a) | Command::Image(ImageCmd::Pull(a)) => (None, pull::run(ctx, a).await),
+        Command::Login(a) => (None, login::login(ctx, a).await),
+        Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Pause(a) | Command::Container(ContainerCmd::Pause(a)) => {
             (None, resources::pause(ctx, a, "pause").await)
         }

@@ -6,6 +6,7 @@ use hako_api_types::progress::JsonMessage;
 use hako_api_types::query::{ImageCreateQuery, ImageListQuery, ImageRemoveQuery};
 use hako_engine::container::options::BoxRead;
 use hako_engine::image::{ImageDeleteItem, ImageListOptions, ImportOptions};
+use hako_engine::image_pull::PullRequest;
 use http::StatusCode;
 use http_body_util::BodyExt;
 use tokio_util::io::StreamReader;
@@ -72,18 +73,27 @@ pub async fn delete(ctx: &Ctx, req: Request, name: &str) -> Result<Response, Api
     Ok(response::json(StatusCode::OK, &items))
 }
 
-/// `POST /images/create`: import from the request body (`fromSrc=-`). Pulling
-/// (`fromImage`) and importing from a URL come later.
+/// `POST /images/create`: pull (`fromImage`, see `image_pull.rs`) or import from the
+/// request body (`fromSrc=-`). Importing from a URL comes later.
 ///
 /// As in moby, nothing is written before the import finishes, so a failure is an
 /// ordinary error response; success is one progress line with the new image ID.
 #[instrument(skip_all)]
 pub async fn create(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
     let q = ImageCreateQuery::from_query_string(req.uri().query().unwrap_or(""));
-    if let Some(image) = q.from_image.as_deref().filter(|s| !s.is_empty()) {
-        return Err(ApiError::not_implemented(format_args!(
-            "pulling images (POST /images/create?fromImage={image})"
-        )));
+    if let Some(image) = q.from_image.clone().filter(|s| !s.is_empty()) {
+        let auth = req
+            .headers()
+            .get("x-registry-auth")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let pull = PullRequest {
+            image,
+            tag: q.tag.clone(),
+            platform: q.platform.clone(),
+            registry_auth: auth,
+        };
+        return super::image_pull::pull(ctx, pull).await;
     }
     let src = q.from_src.as_deref().unwrap_or("");
     match src {

@@ -10,6 +10,7 @@ mod containers;
 mod emulation;
 mod events;
 mod exec;
+mod image_pull;
 mod images;
 mod resources;
 mod system;
@@ -55,6 +56,7 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageInspect => images::inspect(ctx, p).await,
         Endpoint::ImageDelete => images::delete(ctx, req, p).await,
         Endpoint::ImageCreate => images::create(ctx, req).await,
+        Endpoint::Auth => image_pull::auth(ctx, req).await,
         Endpoint::NetworkInspect => absent::network(route, p),
         Endpoint::VolumeInspect => absent::volume(p),
         Endpoint::EmulationList => emulation::list(ctx).await,

@@ -52,6 +52,8 @@ pub enum Endpoint {
     ImageInspect,
     ImageDelete,
     ImageCreate,
+    /// `POST /auth` (`docker login`).
+    Auth,
     NetworkInspect,
     VolumeInspect,
     EmulationList,
@@ -129,7 +131,7 @@ pub static ROUTES: &[Route] = routes! {
     GET "/info" => Info,
     GET "/version" => Version,
     GET "/system/df" => NotImplemented,
-    POST "/auth" => NotImplemented,
+    POST "/auth" => Auth,
     GET "/volumes" => NotImplemented,
     GET "/volumes/{name}" => VolumeInspect,
     POST "/volumes/create" => NotImplemented,

@@ -1,0 +1,154 @@
+//! `docker pull` on the engine side: credentials, platform and registry settings go to
+//! [`hako_image::ImageStore::pull`] (blocking, in `spawn_blocking`); its progress events are
+//! handed to the caller as they happen (the daemon turns them into Docker's JSON stream).
+
+use std::sync::Arc;
+
+pub use hako_image::registry::{AuthConfig, PullEvent};
+use hako_image::registry::{PullOptions, RegistryConfig};
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::image_ops::parse_platform;
+
+/// What to pull.
+#[derive(Debug, Clone, Default)]
+pub struct PullRequest {
+    /// `fromImage`: `busybox`, `host:5000/repo`, `repo:tag`, `repo@sha256:...`.
+    pub image: String,
+    /// `tag`: a tag or a digest (`sha256:...`); empty for `latest` or what `image` names.
+    pub tag: Option<String>,
+    /// `platform` (`linux/arm64`).
+    pub platform: Option<String>,
+    /// The `X-Registry-Auth` header, as sent.
+    pub registry_auth: Option<String>,
+}
+
+impl PullRequest {
+    /// The reference to pull: moby joins `fromImage` and `tag` with `@` for digests and
+    /// `:` for tags.
+    pub fn reference(&self) -> String {
+        match self.tag.as_deref().filter(|t| !t.is_empty()) {
+            Some(t) if t.contains(':') => format!("{}@{t}", self.image),
+            Some(t) => format!("{}:{t}", self.image),
+            None => self.image.clone(),
+        }
+    }
+}
+
+/// What a finished pull reports.
+#[derive(Debug, Clone)]
+pub struct PullSummary {
+    /// The image ID.
+    pub id: String,
+    /// `sha256:...` of what the reference resolved to (index or manifest).
+    pub digest: String,
+    /// `Status: Downloaded newer image for busybox:latest`.
+    pub status: String,
+    /// Platform warnings (Docker's text).
+    pub warnings: Vec<String>,
+    /// Familiar reference pulled.
+    pub reference: String,
+}
+
+/// Progress callback: called from the pull's threads.
+pub type PullProgress = Arc<dyn Fn(PullEvent) + Send + Sync>;
+
+impl Engine {
+    /// Registry settings: CA directories under the data root first (`<data_root>/image/
+    /// certs.d/<host:port>/*.crt`), then `/etc/hako/certs.d` and `/etc/docker/certs.d`.
+    pub(crate) fn registry_config(&self) -> RegistryConfig {
+        let mut cfg = RegistryConfig::default();
+        cfg.certs_dirs
+            .insert(0, self.config.image_dir().join("certs.d"));
+        cfg
+    }
+
+    /// Pulls an image, reporting progress through `progress`.
+    pub async fn image_pull(
+        &self,
+        req: PullRequest,
+        progress: PullProgress,
+    ) -> Result<PullSummary> {
+        let reference = req.reference();
+        let platform = req
+            .platform
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(parse_platform)
+            .transpose()?;
+        let opts = PullOptions {
+            platform,
+            auth: req
+                .registry_auth
+                .as_deref()
+                .and_then(AuthConfig::from_header),
+            registry: self.registry_config(),
+            ..PullOptions::default()
+        };
+        let store = self.images.clone();
+        let name = reference.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let events = move |e: PullEvent| progress(e);
+            store.pull(&name, &opts, &events)
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))??;
+        let id = outcome.image.id.to_string();
+        let familiar = outcome.reference.familiar();
+        self.events.emit(
+            "image",
+            "pull",
+            &familiar,
+            [("name".to_string(), familiar.clone())].into(),
+        );
+        Ok(PullSummary {
+            id,
+            digest: outcome.digest.to_string(),
+            status: outcome.status_line(),
+            warnings: outcome.warnings.clone(),
+            reference: familiar,
+        })
+    }
+}
+
+impl Engine {
+    /// `POST /auth`: checks credentials against a registry (`docker login`). The daemon
+    /// stores nothing; the CLI keeps them in its `config.json`.
+    pub async fn registry_login(&self, creds: AuthConfig) -> Result<()> {
+        let config = self.registry_config();
+        let server = if creds.serveraddress.is_empty() {
+            "https://index.docker.io/v1/".to_owned()
+        } else {
+            creds.serveraddress.clone()
+        };
+        tokio::task::spawn_blocking(move || hako_image::registry::login(&server, &creds, &config))
+            .await
+            .map_err(|e| EngineError::Task(e.to_string()))??;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PullRequest;
+
+    #[test]
+    fn from_image_and_tag_join_as_moby() {
+        let r = |image: &str, tag: &str| {
+            PullRequest {
+                image: image.into(),
+                tag: Some(tag.into()),
+                ..PullRequest::default()
+            }
+            .reference()
+        };
+        assert_eq!(r("busybox", ""), "busybox");
+        assert_eq!(r("busybox", "1.36"), "busybox:1.36");
+        assert_eq!(
+            r("127.0.0.1:5000/busybox", "latest"),
+            "127.0.0.1:5000/busybox:latest"
+        );
+        assert_eq!(r("busybox", "sha256:abc"), "busybox@sha256:abc");
+    }
+}
