@@ -136,6 +136,9 @@ pub struct ProcessSpec {
     pub no_new_privileges: bool,
     /// rlimits to set before exec.
     pub rlimits: Vec<Rlimit>,
+    /// `--init`: PID 1 is a tiny init that forks the command, forwards signals to it and
+    /// reaps zombies ([`crate::process::pid1`]).
+    pub init: bool,
 }
 
 /// One resource limit (`--ulimit nofile=1024:2048`).

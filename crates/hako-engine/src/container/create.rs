@@ -138,9 +138,7 @@ fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
         }
         other => return Err(EngineError::NotImplemented(format!("log driver {other:?}"))),
     }
-    if hc.init == Some(true) {
-        return Err(EngineError::NotImplemented("--init".into()));
-    }
+    // `--init` is the runtime's own tiny init (hako-runtime process/pid1.rs).
     // Bad security options and seccomp profiles are the client's mistake: refuse them now
     // rather than at start.
     super::spec::seccomp_for(hc)?;

@@ -136,6 +136,7 @@ pub fn process_spec(
         additional_groups: hc.group_add.clone(),
         capabilities,
         no_new_privileges: security::parse(&hc.security_opt)?.no_new_privileges,
+        init: hc.init == Some(true),
         rlimits: hc
             .ulimits
             .iter()
