@@ -370,28 +370,6 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, wait::run(ctx, a).await)
         }
         Command::Events(a) => (None, events::run(ctx, a).await),
-        Command::Pause(a) | Command::Container(ContainerCmd::Pause(a)) => {
-            (None, resources::pause(ctx, a, "pause").await)
-        }
-        Command::Unpause(a) | Command::Container(ContainerCmd::Unpause(a)) => {
-            (None, resources::pause(ctx, a, "unpause").await)
-        }
-        Command::Restart(a) | Command::Container(ContainerCmd::Restart(a)) => {
-            (None, resources::restart(ctx, a).await)
-        }
-        Command::Rename(a) | Command::Container(ContainerCmd::Rename(a)) => {
-            (None, resources::rename(ctx, a).await)
-        }
-        Command::Top(a) | Command::Container(ContainerCmd::Top(a)) => {
-            (None, resources::top(ctx, a).await)
-        }
-        Command::Update(a) | Command::Container(ContainerCmd::Update(a)) => {
-            (None, resources::update(ctx, a).await)
-        }
-        Command::Stats(a) | Command::Container(ContainerCmd::Stats(a)) => {
-            (None, resources::stats(ctx, a).await)
-        }
-        Command::Container(ContainerCmd::Prune(a)) => (None, resources::prune(ctx, a).await),
         Command::Pull(a) | Command::Image(ImageCmd::Pull(a)) => (None, pull::run(ctx, a).await),
         Command::Login(a) => (None, login::login(ctx, a).await),
         Command::Logout(a) => (None, login::logout(ctx, a).await),
