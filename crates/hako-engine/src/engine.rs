@@ -20,6 +20,8 @@ pub struct Engine {
     pub(crate) containers: Registry,
     pub(crate) execs: RwLock<HashMap<String, Arc<ExecEntry>>>,
     pub(crate) images: Arc<hako_image::ImageStore>,
+    /// Bridges, endpoints, published ports, user networks.
+    pub(crate) net: crate::network::Networking,
     pub(crate) emulation: crate::emulation::Emulation,
     /// Where removed container directories go (data root, then exec root).
     pub(crate) trash: [Trash; 2],
@@ -61,7 +63,9 @@ impl Engine {
             open_trash(config.exec_root.join("trash"))?,
         ];
         let emulation = crate::emulation::Emulation::system(&config.data_root);
+        let net = crate::network::Networking::new(&config.bridge, &config.bip)?;
         let engine = Arc::new_cyclic(|me| Self {
+            net,
             emulation,
             trash,
             images,
@@ -72,6 +76,7 @@ impl Engine {
             me: me.clone(),
         });
         engine.load_containers().await?;
+        engine.restore_network().await;
         engine.collect_garbage().await?;
         Ok(engine)
     }

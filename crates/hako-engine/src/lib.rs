@@ -13,6 +13,8 @@
 //! - [`exec`]: `docker exec` instances.
 //! - [`logs`]: the json-file log reader (tail, since, follow).
 //! - [`events`]: the event bus.
+//! - [`network`]: the default bridge, container endpoints, published ports, user-defined
+//!   networks and their DNS (over `hako-net`).
 //! - [`image`]: the engine's view of images; the verbs are in `image_ops.rs`.
 //! - [`system`]: `version` and `info`.
 //! - [`filters`]: Docker's `filters` query.
@@ -29,6 +31,7 @@ pub mod exec;
 pub mod filters;
 pub mod image;
 pub mod logs;
+pub mod network;
 pub mod system;
 
 mod events_ops;

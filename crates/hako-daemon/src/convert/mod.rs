@@ -10,6 +10,7 @@ mod create;
 mod exec;
 pub(crate) mod host_config;
 mod human;
+pub(crate) mod network;
 mod outbound;
 mod outbound_images;
 
@@ -60,6 +61,9 @@ pub enum ConvertError {
     /// An exec without a command.
     #[error("No exec command specified")]
     NoExecCommand,
+    /// A value that cannot be parsed (an address, a port).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl HasKind for ConvertError {
@@ -72,7 +76,8 @@ impl HasKind for ConvertError {
             | Self::RestartRetryCount(_)
             | Self::Runtime(_)
             | Self::ConsoleSize { .. }
-            | Self::NoExecCommand => ErrorKind::InvalidArgument,
+            | Self::NoExecCommand
+            | Self::Invalid(_) => ErrorKind::InvalidArgument,
         }
     }
 }

@@ -12,6 +12,7 @@ mod events;
 mod exec;
 mod image_pull;
 mod images;
+mod networks;
 mod resources;
 mod system;
 
@@ -57,7 +58,11 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageDelete => images::delete(ctx, req, p).await,
         Endpoint::ImageCreate => images::create(ctx, req).await,
         Endpoint::Auth => image_pull::auth(ctx, req).await,
-        Endpoint::NetworkInspect => absent::network(route, p),
+        Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
+        Endpoint::NetworkList => networks::list(ctx, req).await,
+        Endpoint::NetworkCreate => networks::create(ctx, req).await,
+        Endpoint::NetworkDelete => networks::remove(ctx, p).await,
+        Endpoint::NetworkPrune => networks::prune(ctx).await,
         Endpoint::VolumeInspect => absent::volume(p),
         Endpoint::EmulationList => emulation::list(ctx).await,
         Endpoint::EmulationInstall => emulation::install(ctx, req).await,
