@@ -19,9 +19,12 @@
 //! - [`error`]: the `{"message": ...}` error body.
 //! - [`query`]: query-string structs for `serde_urlencoded`, with Docker's bool spelling.
 //! - [`filters`]: the `filters` query parameter (JSON) and helpers.
+//! - [`archive`]: `cp` (archive queries, the path-stat header), `diff` items.
+//! - [`volume`]: volume create/list/inspect/prune bodies.
 //! - [`units`]: Docker's human durations and sizes (shared by daemon `Status` and CLI).
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod container;
 pub mod emulation;
 pub mod error;
@@ -34,6 +37,7 @@ pub mod query;
 pub mod system;
 pub mod units;
 pub mod version;
+pub mod volume;
 
 pub use error::ErrorResponse;
 pub use filters::Filters;

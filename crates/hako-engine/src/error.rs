@@ -17,6 +17,28 @@ pub enum EngineError {
     /// No network has this name or ID.
     #[error("network {0} not found")]
     NoSuchNetwork(String),
+    /// No volume has this name.
+    #[error("get {0}: no such volume")]
+    NoSuchVolume(String),
+    /// `--driver` names a volume driver hako does not have.
+    #[error("error looking up volume plugin {0}: plugin \"{0}\" not found")]
+    NoSuchVolumeDriver(String),
+    /// `cp`/`archive` of a path that does not exist in the container.
+    #[error("Could not find the file {path} in container {container}")]
+    PathNotFound {
+        /// The path asked for.
+        path: String,
+        /// The container as named in the request.
+        container: String,
+    },
+    /// A container uses the volume.
+    #[error("remove {name}: volume is in use - [{}]", ids.join(", "))]
+    VolumeInUse {
+        /// The volume.
+        name: String,
+        /// The containers using it.
+        ids: Vec<String>,
+    },
     /// An ID prefix matches more than one container.
     #[error("Multiple IDs found with provided prefix: {0}")]
     AmbiguousPrefix(String),
@@ -95,37 +117,32 @@ pub enum EngineError {
     /// A blocking task panicked or was cancelled.
     #[error("internal task failed: {0}")]
     Task(String),
-    /// Setting up a container's network failed (bridge, veth, rules, ports).
-    #[error("{0}")]
-    Network(String),
-    /// The request is refused as a matter of policy (pre-defined networks, overlapping pools).
-    #[error("{0}")]
-    Forbidden(String),
 }
 
 impl HasKind for EngineError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::NoSuchContainer(_) | Self::NoSuchExec(_) | Self::NoSuchNetwork(_) => {
-                ErrorKind::NotFound
-            }
+            Self::NoSuchContainer(_)
+            | Self::NoSuchExec(_)
+            | Self::NoSuchNetwork(_)
+            | Self::NoSuchVolume(_)
+            | Self::NoSuchVolumeDriver(_)
+            | Self::PathNotFound { .. } => ErrorKind::NotFound,
             Self::AmbiguousPrefix(_) | Self::InvalidParameter(_) => ErrorKind::InvalidArgument,
             Self::NameInUse { .. }
             | Self::NotRunning(_)
             | Self::ExecAlreadyStarted(_)
             | Self::Paused(_)
             | Self::RemoveRunning { .. }
-            | Self::RemovalInProgress(_) => ErrorKind::Conflict,
+            | Self::RemovalInProgress(_)
+            | Self::VolumeInUse { .. } => ErrorKind::Conflict,
             Self::NotModified(_) => ErrorKind::NotModified,
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::NotImplemented(_) => ErrorKind::NotImplemented,
             Self::Image(e) => e.kind(),
             Self::Emulation(e) => e.kind(),
             Self::Runtime(e) => e.kind(),
-            Self::Io { .. } | Self::Json { .. } | Self::Task(_) | Self::Network(_) => {
-                ErrorKind::Internal
-            }
-            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::Io { .. } | Self::Json { .. } | Self::Task(_) => ErrorKind::Internal,
         }
     }
 }

@@ -13,8 +13,8 @@
 //! - [`exec`]: `docker exec` instances.
 //! - [`logs`]: the json-file log reader (tail, since, follow).
 //! - [`events`]: the event bus.
-//! - [`network`]: the default bridge, container endpoints, published ports, user-defined
-//!   networks and their DNS (over `hako-net`).
+//! - [`volume`]: local volumes (store and verbs); container mounts are in
+//!   `container::mounts`.
 //! - [`image`]: the engine's view of images; the verbs are in `image_ops.rs`.
 //! - [`system`]: `version` and `info`.
 //! - [`filters`]: Docker's `filters` query.
@@ -31,8 +31,8 @@ pub mod exec;
 pub mod filters;
 pub mod image;
 pub mod logs;
-pub mod network;
 pub mod system;
+pub mod volume;
 
 mod events_ops;
 mod image_ops;

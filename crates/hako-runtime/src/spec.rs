@@ -98,6 +98,9 @@ pub struct Mount {
     pub source: String,
     /// `ro`, `rbind`, `nosuid`, `mode=755`, `size=65536k`, ...
     pub options: Vec<String>,
+    /// Volumes: when the source directory is empty, first copy into it what the rootfs
+    /// has at the destination (Docker's copy-up of image content into a new volume).
+    pub copy_up: bool,
 }
 
 /// Where the network namespace comes from.

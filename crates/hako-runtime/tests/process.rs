@@ -199,6 +199,7 @@ async fn bind_mounts_readonly_root_and_missing_targets() {
         } else {
             vec!["rbind".into()]
         },
+        copy_up: false,
     };
     c.spec.mounts = vec![
         bind("hostname", "/etc/hostname", true),

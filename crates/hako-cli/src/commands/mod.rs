@@ -3,6 +3,7 @@
 
 mod attach;
 mod container_opts;
+mod cp;
 mod create;
 mod each;
 mod emulation;
@@ -25,6 +26,7 @@ mod start;
 mod stop;
 mod streams;
 mod version;
+mod volume;
 mod wait;
 
 use crate::client::{Client, Host, resolve_host};
@@ -125,6 +127,15 @@ enum Command {
     /// Manage images
     #[command(subcommand)]
     Image(ImageCmd),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(volume::Cmd),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(cp::Args),
+    /// Inspect changes to files or directories on a container's filesystem
+    Diff(cp::DiffArgs),
+    /// Export a container's filesystem as a tar archive
+    Export(cp::ExportArgs),
     /// Run images of other CPU architectures (qemu-user via binfmt_misc)
     #[command(subcommand)]
     Emulation(emulation::Cmd),
@@ -370,6 +381,10 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, wait::run(ctx, a).await)
         }
         Command::Events(a) => (None, events::run(ctx, a).await),
+        Command::Volume(c) => (None, volume::run(ctx, c).await),
+        Command::Cp(a) => (None, cp::run(ctx, a).await),
+        Command::Diff(a) => (None, cp::diff(ctx, a).await),
+        Command::Export(a) => (None, cp::export(ctx, a).await),
         Command::Pull(a) | Command::Image(ImageCmd::Pull(a)) => (None, pull::run(ctx, a).await),
         Command::Login(a) => (None, login::login(ctx, a).await),
         Command::Logout(a) => (None, login::logout(ctx, a).await),

@@ -10,7 +10,7 @@ mod create;
 mod exec;
 pub(crate) mod host_config;
 mod human;
-pub(crate) mod network;
+pub mod mounts;
 mod outbound;
 mod outbound_images;
 
@@ -61,9 +61,6 @@ pub enum ConvertError {
     /// An exec without a command.
     #[error("No exec command specified")]
     NoExecCommand,
-    /// A value that cannot be parsed (an address, a port).
-    #[error("{0}")]
-    Invalid(String),
 }
 
 impl HasKind for ConvertError {
@@ -76,8 +73,7 @@ impl HasKind for ConvertError {
             | Self::RestartRetryCount(_)
             | Self::Runtime(_)
             | Self::ConsoleSize { .. }
-            | Self::NoExecCommand
-            | Self::Invalid(_) => ErrorKind::InvalidArgument,
+            | Self::NoExecCommand => ErrorKind::InvalidArgument,
         }
     }
 }

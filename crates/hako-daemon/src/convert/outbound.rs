@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use hako_api_types::container::{
     ContainerConfig as WireConfig, ContainerInspect, ContainerState, ContainerSummary, EmptyObject,
-    GraphDriverData, HostConfig as WireHostConfig, LogConfig as WireLogConfig,
+    GraphDriverData, HostConfig as WireHostConfig, LogConfig as WireLogConfig, NetworkSettings,
     Resources as WireResources, RestartPolicy as WireRestartPolicy, SummaryHostConfig,
     SummaryNetworkSettings, Ulimit as WireUlimit,
 };
@@ -53,7 +53,7 @@ pub fn container_summary(v: &ContainerView, now: i128) -> ContainerSummary {
         command: command(v),
         created: unix_nanos(&v.created)
             .map_or(0, |n| i64::try_from(n / 1_000_000_000).unwrap_or_default()),
-        ports: super::network::summary_ports(v),
+        ports: Vec::new(),
         size_rw: v.size_rw,
         size_root_fs: v.size_root_fs,
         labels: Some(v.config.labels.clone()),
@@ -64,9 +64,9 @@ pub fn container_summary(v: &ContainerView, now: i128) -> ContainerSummary {
             annotations: None,
         },
         network_settings: Some(SummaryNetworkSettings {
-            networks: Some(super::network::endpoints(v)),
+            networks: Some(BTreeMap::new()),
         }),
-        mounts: Vec::new(),
+        mounts: super::mounts::mount_points_out(&v.mount_points),
     }
 }
 
@@ -112,9 +112,13 @@ pub fn container_inspect(v: ContainerView) -> ContainerInspect {
         graph_driver: graph_driver(&v.graph),
         size_rw: v.size_rw,
         size_root_fs: v.size_root_fs,
-        mounts: Vec::new(),
+        mounts: super::mounts::mount_points_out(&v.mount_points),
         config: Some(config_out(&v.config)),
-        network_settings: Some(super::network::network_settings(&v)),
+        network_settings: Some(NetworkSettings {
+            networks: Some(BTreeMap::new()),
+            ports: Some(BTreeMap::new()),
+            ..NetworkSettings::default()
+        }),
     }
 }
 
@@ -177,7 +181,7 @@ pub fn host_config_out(h: &HostConfig) -> WireHostConfig {
             config: Some(h.log_config.options.clone()),
         },
         network_mode: h.network_mode.to_string(),
-        port_bindings: Some(super::network::port_bindings_out(h)),
+        port_bindings: Some(BTreeMap::new()),
         restart_policy: WireRestartPolicy {
             name: if h.restart_policy.name.is_empty() {
                 "no".into()
@@ -200,6 +204,10 @@ pub fn host_config_out(h: &HostConfig) -> WireHostConfig {
         ipc_mode: "private".into(),
         privileged: h.privileged,
         readonly_rootfs: h.readonly_rootfs,
+        binds: non_empty(&h.binds),
+        mounts: super::mounts::mount_specs_out(&h.mounts),
+        tmpfs: (!h.tmpfs.is_empty()).then(|| h.tmpfs.clone()),
+        volumes_from: non_empty(&h.volumes_from),
         security_opt: non_empty(&h.security_opt),
         shm_size: if h.shm_size == 0 {
             DEFAULT_SHM_SIZE
@@ -262,6 +270,7 @@ mod tests {
                 ..ContainerConfig::default()
             },
             host_config: HostConfig::default(),
+            mount_points: Vec::new(),
             state,
             exec_ids: Vec::new(),
             resolv_conf_path: PathBuf::from("/r"),
@@ -276,7 +285,6 @@ mod tests {
             },
             size_rw: None,
             size_root_fs: None,
-            network: None,
         }
     }
 

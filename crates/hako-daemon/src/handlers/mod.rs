@@ -5,6 +5,7 @@
 //! chooses their status.
 
 mod absent;
+mod archive;
 mod container_io;
 mod containers;
 mod emulation;
@@ -12,9 +13,9 @@ mod events;
 mod exec;
 mod image_pull;
 mod images;
-mod networks;
 mod resources;
 mod system;
+mod volumes;
 
 use crate::error::ApiError;
 use crate::request::{Ctx, Request};
@@ -58,12 +59,17 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageDelete => images::delete(ctx, req, p).await,
         Endpoint::ImageCreate => images::create(ctx, req).await,
         Endpoint::Auth => image_pull::auth(ctx, req).await,
-        Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
-        Endpoint::NetworkList => networks::list(ctx, req).await,
-        Endpoint::NetworkCreate => networks::create(ctx, req).await,
-        Endpoint::NetworkDelete => networks::remove(ctx, p).await,
-        Endpoint::NetworkPrune => networks::prune(ctx).await,
-        Endpoint::VolumeInspect => absent::volume(p),
+        Endpoint::NetworkInspect => absent::network(route, p),
+        Endpoint::VolumeInspect => volumes::inspect(ctx, p).await,
+        Endpoint::ContainerArchiveStat => archive::stat(ctx, req, p).await,
+        Endpoint::ContainerArchiveGet => archive::get(ctx, req, p).await,
+        Endpoint::ContainerArchivePut => archive::put(ctx, req, p).await,
+        Endpoint::ContainerChanges => archive::changes(ctx, p).await,
+        Endpoint::ContainerExport => archive::export(ctx, p).await,
+        Endpoint::VolumeList => volumes::list(ctx, req).await,
+        Endpoint::VolumeCreate => volumes::create(ctx, req).await,
+        Endpoint::VolumeDelete => volumes::remove(ctx, req, p).await,
+        Endpoint::VolumePrune => volumes::prune(ctx, req).await,
         Endpoint::EmulationList => emulation::list(ctx).await,
         Endpoint::EmulationInstall => emulation::install(ctx, req).await,
         Endpoint::EmulationUninstall => emulation::uninstall(ctx, req).await,

@@ -161,7 +161,6 @@ fn known_but_unserved_routes_are_501s() {
     assert_eq!(m.name(), "GET /containers/{name}/attach/ws");
     for (method, path) in [
         (Method::GET, "/networks"),
-        (Method::GET, "/volumes"),
         (Method::POST, "/build"),
         (Method::POST, "/images/busybox/push"),
         (Method::GET, "/system/df"),

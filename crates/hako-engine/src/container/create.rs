@@ -30,7 +30,7 @@ impl Engine {
             host_config,
         } = req;
         let mut warnings = check_host_config(&host_config)?;
-        self.check_network(&host_config).await?;
+        super::mounts::validate(&host_config.binds, &host_config.mounts)?;
         let image = self
             .resolve_image(&config.image, platform.as_deref())
             .await?;
@@ -46,6 +46,13 @@ impl Engine {
                 _ => ids::short(&id).to_string(),
             };
         }
+        let mount_points = match self.resolve_mounts(&config.volumes, &host_config).await {
+            Ok(m) => m,
+            Err(e) => {
+                self.containers.release_name(&name);
+                return Err(e);
+            }
+        };
         let record = Record {
             id: id.clone(),
             name: name.clone(),
@@ -57,6 +64,7 @@ impl Engine {
             config,
             host_config,
             lower_dirs: image.lower_dirs.clone(),
+            mount_points,
         };
         let dir = self.config.containers_dir().join(&id);
         let entry = Arc::new(Entry::new(
@@ -74,6 +82,8 @@ impl Engine {
         };
         if let Err(e) = prepared {
             self.containers.release_name(&name);
+            let anonymous: Vec<String> = record_volumes(&entry).await;
+            self.remove_anonymous_volumes(&anonymous).await;
             let _ = fs::remove_dir_all(&dir);
             return Err(e);
         }
@@ -115,13 +125,17 @@ impl Engine {
 fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
     let warnings = Vec::new();
     match &hc.network_mode {
-        // Bridge networks and `container:NAME` are resolved at start (network/mod.rs);
-        // a user network's existence is checked by `container_create`.
-        NetworkMode::None
-        | NetworkMode::Host
-        | NetworkMode::Bridge
-        | NetworkMode::Container(_)
-        | NetworkMode::Network(_) => {}
+        // The default bridge arrives with the networking work; until then a bridge
+        // container gets its own namespace with loopback only (README says so).
+        NetworkMode::None | NetworkMode::Host | NetworkMode::Bridge => {}
+        NetworkMode::Container(_) => {
+            return Err(EngineError::NotImplemented(
+                "--network container:NAME".into(),
+            ));
+        }
+        NetworkMode::Network(name) => {
+            return Err(EngineError::NoSuchNetwork(name.clone()));
+        }
     }
     if hc.auto_remove && !matches!(hc.restart_policy.name.as_str(), "" | "no") {
         return Err(EngineError::InvalidParameter(
@@ -135,7 +149,9 @@ fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
         }
         other => return Err(EngineError::NotImplemented(format!("log driver {other:?}"))),
     }
-    // `--init` is the runtime's own tiny init (hako-runtime process/pid1.rs).
+    if hc.init == Some(true) {
+        return Err(EngineError::NotImplemented("--init".into()));
+    }
     // Bad security options and seccomp profiles are the client's mistake: refuse them now
     // rather than at start.
     super::spec::seccomp_for(hc)?;
@@ -185,6 +201,17 @@ fn host_hostname() -> String {
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "localhost".to_string())
+}
+
+async fn record_volumes(entry: &Entry) -> Vec<String> {
+    let inner = entry.inner.lock().await;
+    inner
+        .record
+        .mount_points
+        .iter()
+        .map(|m| m.name.clone())
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 /// Attributes Docker attaches to container events: image, name and the labels.

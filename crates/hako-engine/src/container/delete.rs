@@ -60,6 +60,13 @@ impl Engine {
         let name = inner.record.name.clone();
         let attrs = container_attributes(&inner.record);
         let exec_ids = std::mem::take(&mut inner.exec_ids);
+        let volumes: Vec<String> = inner
+            .record
+            .mount_points
+            .iter()
+            .filter(|m| m.kind == "volume")
+            .map(|m| m.name.clone())
+            .collect();
         inner.pending_attaches.clear();
         drop(inner);
 
@@ -74,6 +81,9 @@ impl Engine {
         self.forget_execs(&exec_ids);
         self.containers.remove(&entry.id, &name);
         self.events.emit("container", "destroy", &entry.id, attrs);
+        if opts.volumes {
+            self.remove_anonymous_volumes(&volumes).await;
+        }
         entry.lifecycle.send_modify(|l| l.removed = true);
         Ok(())
     }

@@ -15,7 +15,6 @@ impl Engine {
             let inner = entry.inner.lock().await;
             view_of(&entry, &inner)
         };
-        view.network = self.net.endpoint(&entry.id);
         if size {
             fill_sizes(&mut view).await?;
         }
@@ -37,6 +36,7 @@ pub(crate) fn view_of(entry: &Entry, inner: &Inner) -> ContainerView {
         platform: r.platform.clone(),
         config: r.config.clone(),
         host_config: r.host_config.clone(),
+        mount_points: r.mount_points.clone(),
         state: inner.state.clone(),
         exec_ids: inner.exec_ids.clone(),
         resolv_conf_path: entry.dir.join("resolv.conf"),
@@ -51,7 +51,6 @@ pub(crate) fn view_of(entry: &Entry, inner: &Inner) -> ContainerView {
         },
         size_rw: None,
         size_root_fs: None,
-        network: None,
     }
 }
 

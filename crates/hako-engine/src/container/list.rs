@@ -73,9 +73,7 @@ impl Engine {
         let mut views = Vec::new();
         for entry in self.containers.all() {
             let inner = entry.inner.lock().await;
-            let mut view = view_of(&entry, &inner);
-            view.network = self.net.endpoint(&entry.id);
-            views.push(view);
+            views.push(view_of(&entry, &inner));
         }
         views.sort_by_key(|v| std::cmp::Reverse(v.created_nanos()));
         let before = self.boundary(f.get("before")).await?;

@@ -1,6 +1,8 @@
 //! Containers: configuration, state machine, and one module per verb.
 
+pub mod archive;
 pub mod config;
+pub mod mounts;
 pub mod options;
 pub mod status;
 pub mod view;

@@ -31,4 +31,6 @@ pub struct Record {
     /// Image layer directories, topmost first, resolved at create so that the root stays
     /// the same even if the image is untagged later.
     pub lower_dirs: Vec<PathBuf>,
+    /// Volumes, binds and tmpfs mounts, resolved at create (parents first).
+    pub mount_points: Vec<super::mounts::MountPoint>,
 }

@@ -38,6 +38,7 @@ pub fn container_spec(
         fstype: "bind".to_string(),
         source: entry.dir.join(file).to_string_lossy().into_owned(),
         options: vec!["rbind".to_string(), "rprivate".to_string()],
+        copy_up: false,
     };
     Ok(ContainerSpec {
         id: record.id.clone(),
@@ -49,11 +50,14 @@ pub fn container_spec(
             work: entry.dir.join("work"),
             readonly: hc.readonly_rootfs,
         },
-        mounts: vec![
+        mounts: [
             bind("resolv.conf", "/etc/resolv.conf"),
             bind("hostname", "/etc/hostname"),
             bind("hosts", "/etc/hosts"),
-        ],
+        ]
+        .into_iter()
+        .chain(super::mounts::runtime_mounts(&record.mount_points))
+        .collect(),
         network: match hc.network_mode {
             NetworkMode::Host => NetNamespace::Host,
             _ => NetNamespace::New,

@@ -28,6 +28,8 @@ pub struct ContainerView {
     pub config: ContainerConfig,
     /// Host configuration.
     pub host_config: HostConfig,
+    /// Volumes, binds and tmpfs mounts (inspect's `Mounts`).
+    pub mount_points: Vec<super::mounts::MountPoint>,
     /// Current state.
     pub state: State,
     /// IDs of exec instances.
@@ -46,8 +48,6 @@ pub struct ContainerView {
     pub size_rw: Option<i64>,
     /// Size of the whole root filesystem in bytes, when asked for.
     pub size_root_fs: Option<i64>,
-    /// The network endpoint of a running container on a bridge network.
-    pub network: Option<crate::network::Attachment>,
 }
 
 /// Overlay directories, as Docker's `GraphDriver` shows them.

@@ -31,8 +31,6 @@ pub struct Launch {
     pub no_new_privileges: bool,
     /// Seccomp filters, set by the caller after [`prepare`] (empty: unconfined).
     pub seccomp: Filters,
-    /// Fork the program and stay as its init (`--init`).
-    pub init: bool,
 }
 
 /// Seccomp filters in the kernel's layout, unpacked before the privilege drop so that
@@ -136,7 +134,6 @@ pub fn prepare(p: &ProcessSpec, privileged: bool) -> Result<Launch, SetupFailure
         caps,
         no_new_privileges: p.no_new_privileges,
         seccomp: Filters::default(),
-        init: p.init,
     })
 }
 

@@ -41,6 +41,10 @@ fn mount_one(sys: &dyn Sys, root: &Path, m: &Mount) -> Result<(), RootfsError> {
                 return Err(err("bind source path does not exist:", source)(e));
             }
         }
+        if m.copy_up && sys.stat(&target).ok().flatten() == Some(FileKind::Dir) {
+            sys.copy_up(&target, source)
+                .map_err(err("copy image content into volume at", shown))?;
+        }
         let rec = if opts.recursive {
             MsFlags::MS_REC
         } else {

@@ -25,6 +25,7 @@ use crate::lookup::go_error_text;
 use crate::spec::{Mount, Rootfs};
 use crate::sys::{MsFlags, OverlayLayers, Sys};
 
+pub mod copy;
 mod dev;
 mod extra;
 pub mod options;

@@ -411,18 +411,21 @@ fn extra_mounts_create_targets_shaped_like_their_sources() {
             fstype: "bind".into(),
             source: "/host/hosts".into(),
             options: vec!["rbind".into(), "ro".into(), "rprivate".into()],
+            copy_up: false,
         },
         Mount {
             destination: "/data".into(),
             fstype: "bind".into(),
             source: "/host/data".into(),
             options: vec!["rbind".into()],
+            copy_up: false,
         },
         Mount {
             destination: "/run".into(),
             fstype: "tmpfs".into(),
             source: "tmpfs".into(),
             options: vec!["nosuid".into(), "size=1m".into()],
+            copy_up: false,
         },
     ];
     let sys = FakeSys::new()
@@ -482,6 +485,7 @@ fn image_symlinks_cannot_send_a_mount_outside_the_root() {
         fstype: "bind".into(),
         source: "/host/hosts".into(),
         options: vec!["rbind".into()],
+        copy_up: false,
     }];
     let sys = FakeSys::new()
         .with_file("/host/hosts")
@@ -501,6 +505,7 @@ fn missing_bind_source_is_an_error_naming_it() {
         fstype: "bind".into(),
         source: "/host/missing".into(),
         options: vec![],
+        copy_up: false,
     }];
     let err = mount_extra(&FakeSys::new(), &f.plan(vec![], false)).unwrap_err();
     assert_eq!(

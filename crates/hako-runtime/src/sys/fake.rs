@@ -366,6 +366,10 @@ impl Sys for FakeSys {
         }
     }
 
+    fn copy_up(&self, _from: &Path, _volume: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
     fn mount_flags(&self, path: &Path) -> io::Result<MsFlags> {
         let flags = self.mount_flags.borrow();
         let mut p = lexical(path);

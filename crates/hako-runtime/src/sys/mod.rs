@@ -102,4 +102,10 @@ pub trait Sys {
     fn set_hostname(&self, name: &str) -> io::Result<()>;
     /// `setdomainname(2)`.
     fn set_domainname(&self, name: &str) -> io::Result<()>;
+    /// Docker's copy-up: when the directory `volume` is empty, copies the tree at `from`
+    /// (a directory in the rootfs) into it, keeping modes, owners and symlinks (never
+    /// following them). Plain file-system calls, so the default serves every real `Sys`.
+    fn copy_up(&self, from: &Path, volume: &Path) -> io::Result<()> {
+        crate::rootfs::copy::copy_up(from, volume)
+    }
 }

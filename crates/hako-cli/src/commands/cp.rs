@@ -1,0 +1,290 @@
+//! `hako cp`, `hako diff`, `hako export`: files between a container and the host.
+
+use super::{Ctx, out};
+use crate::client::Client;
+use hako_api_types::archive::{
+    ArchiveQuery, ChangeItem, ExtractQuery, PATH_STAT_HEADER, PathStat, base64_decode,
+};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+#[command(
+    override_usage = "hako cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thako cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH"
+)]
+pub struct Args {
+    /// Archive mode (copy all uid/gid information)
+    #[arg(short = 'a', long)]
+    archive: bool,
+    /// Always follow symbol link in SRC_PATH
+    #[arg(short = 'L', long = "follow-link")]
+    follow_link: bool,
+    /// Suppress progress output during copy
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[arg(value_name = "SRC")]
+    src: String,
+    #[arg(value_name = "DEST")]
+    dst: String,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "hako diff CONTAINER")]
+pub struct DiffArgs {
+    container: String,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "hako export [OPTIONS] CONTAINER")]
+pub struct ExportArgs {
+    /// Write to a file, instead of STDOUT
+    #[arg(short = 'o', long)]
+    output: Option<String>,
+    container: String,
+}
+
+/// `container:path` → (container, path); a local path has no colon before its first `/`.
+fn split_remote(arg: &str) -> Option<(&str, &str)> {
+    if arg.starts_with('/') || arg.starts_with('.') {
+        return None;
+    }
+    let (c, p) = arg.split_once(':')?;
+    (!c.is_empty()).then_some((c, p))
+}
+
+fn q<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
+    Ok(serde_urlencoded::to_string(v)?)
+}
+
+fn decode_stat(resp: &http::Response<hyper::body::Incoming>) -> Option<PathStat> {
+    let h = resp.headers().get(PATH_STAT_HEADER)?.to_str().ok()?;
+    serde_json::from_slice(&base64_decode(h)?).ok()
+}
+
+async fn remote_stat(client: &Client, c: &str, path: &str) -> anyhow::Result<Option<PathStat>> {
+    let url = format!(
+        "/containers/{c}/archive?{}",
+        q(&ArchiveQuery { path: path.into() })?
+    );
+    match client.request(http::Method::HEAD, &url, None).await {
+        Ok(r) => Ok(decode_stat(&r)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
+    let _ = (a.follow_link, a.quiet);
+    match (split_remote(&a.src), split_remote(&a.dst)) {
+        (Some(_), Some(_)) => anyhow::bail!("copying between containers is not supported"),
+        (None, None) => anyhow::bail!("must specify at least one container source"),
+        (Some((c, p)), None) => from_container(ctx, c, p, &a.dst, a.archive).await,
+        (None, Some((c, p))) => to_container(ctx, &a.src, c, p, a.archive).await,
+    }
+}
+
+fn base_of(p: &str) -> String {
+    if p.ends_with("/.") {
+        return ".".into();
+    }
+    Path::new(p.trim_end_matches('/'))
+        .file_name()
+        .map_or_else(|| "/".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Rewrites the first path element `old` of every entry to `new`.
+fn rebase(tar_bytes: &[u8], old: &str, new: &str) -> anyhow::Result<Vec<u8>> {
+    let mut ar = tar::Archive::new(tar_bytes);
+    let mut b = tar::Builder::new(Vec::new());
+    for e in ar.entries()? {
+        let mut e = e?;
+        let name = e.path()?.to_string_lossy().into_owned();
+        let renamed = match name.strip_prefix(old) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("{new}{rest}"),
+            _ => name.clone(),
+        };
+        let mut h = e.header().clone();
+        let link = e.link_name()?.map(|l| l.into_owned());
+        let mut data = Vec::new();
+        e.read_to_end(&mut data)?;
+        match link {
+            Some(l) => b.append_link(&mut h, &renamed, l)?,
+            None => b.append_data(&mut h, &renamed, data.as_slice())?,
+        }
+    }
+    Ok(b.into_inner()?)
+}
+
+async fn from_container(
+    ctx: &Ctx,
+    c: &str,
+    path: &str,
+    dst: &str,
+    archive: bool,
+) -> anyhow::Result<i32> {
+    let client = ctx.client().await?;
+    let url = format!(
+        "/containers/{c}/archive?{}",
+        q(&ArchiveQuery { path: path.into() })?
+    );
+    let resp = client.request(http::Method::GET, &url, None).await?;
+    let stat = decode_stat(&resp).unwrap_or_default();
+    let body = crate::client::transport::read_body(resp).await?;
+    if dst == "-" {
+        let mut o = std::io::stdout().lock();
+        o.write_all(&body)?;
+        o.flush()?;
+        return Ok(0);
+    }
+    let dst_path = PathBuf::from(dst);
+    let src_base = base_of(path);
+    let (dir, data) = match std::fs::metadata(&dst_path) {
+        Ok(md) if md.is_dir() => (dst_path.clone(), body.to_vec()),
+        Ok(_) if stat.is_dir() => {
+            anyhow::bail!("cannot copy a directory to a file: {dst}")
+        }
+        Ok(_) => (
+            parent_of(&dst_path),
+            rebase(&body, &src_base, &base_of(dst))?,
+        ),
+        Err(_) if dst.ends_with('/') && !stat.is_dir() => {
+            anyhow::bail!("destination directory {dst} does not exist")
+        }
+        Err(_) => (
+            parent_of(&dst_path),
+            rebase(&body, &src_base, &base_of(dst))?,
+        ),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!("destination directory {} does not exist", dir.display());
+    }
+    let mut ar = tar::Archive::new(data.as_slice());
+    ar.set_preserve_permissions(true);
+    ar.set_preserve_mtime(true);
+    ar.set_preserve_ownerships(archive);
+    ar.set_overwrite(true);
+    ar.unpack(&dir)?;
+    Ok(0)
+}
+
+fn parent_of(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+async fn to_container(
+    ctx: &Ctx,
+    src: &str,
+    c: &str,
+    path: &str,
+    archive: bool,
+) -> anyhow::Result<i32> {
+    let client = ctx.client().await?;
+    let put = |dir: String, body: Vec<u8>| {
+        let client = &client;
+        async move {
+            let query = q(&ExtractQuery {
+                path: dir,
+                copy_uid_gid: archive,
+                ..ExtractQuery::default()
+            })?;
+            let url = format!("/containers/{c}/archive?{query}");
+            client
+                .request_with_type(http::Method::PUT, &url, body, "application/x-tar")
+                .await?;
+            anyhow::Ok(0)
+        }
+    };
+    if src == "-" {
+        let mut body = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut body)?;
+        return put(path.to_string(), body).await;
+    }
+    let md = std::fs::symlink_metadata(src.trim_end_matches("/."))
+        .map_err(|_| anyhow::anyhow!("lstat {src}: no such file or directory"))?;
+    let dst_stat = remote_stat(&client, c, path).await?;
+    let (dir, name) = match &dst_stat {
+        Some(s) if s.is_dir() => (path.to_string(), base_of(src)),
+        Some(_) if md.is_dir() => anyhow::bail!("cannot copy a directory to a file"),
+        Some(_) | None => {
+            if dst_stat.is_none() && path.ends_with('/') && !md.is_dir() {
+                anyhow::bail!("destination directory {path} does not exist");
+            }
+            let p = Path::new(path.trim_end_matches('/'));
+            let dir = p
+                .parent()
+                .map_or("/".to_string(), |d| d.to_string_lossy().into_owned());
+            (if dir.is_empty() { "/".into() } else { dir }, base_of(path))
+        }
+    };
+    let src_owned = src.to_string();
+    let body = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+        let mut b = tar::Builder::new(Vec::new());
+        b.follow_symlinks(false);
+        let from = src_owned.trim_end_matches("/.");
+        if std::fs::symlink_metadata(from)?.is_dir() {
+            b.append_dir_all(&name, from)?;
+        } else {
+            b.append_path_with_name(from, &name)?;
+        }
+        Ok(b.into_inner()?)
+    })
+    .await??;
+    put(dir, body).await
+}
+
+pub async fn diff(ctx: &Ctx, a: DiffArgs) -> anyhow::Result<i32> {
+    let client = ctx.client().await?;
+    let items: Vec<ChangeItem> = client
+        .get_json(&format!("/containers/{}/changes", a.container))
+        .await?;
+    let mut s = String::new();
+    for i in items {
+        let k = match i.kind {
+            0 => 'C',
+            1 => 'A',
+            _ => 'D',
+        };
+        s.push_str(&format!("{k} {}\n", i.path));
+    }
+    out(&s)?;
+    Ok(0)
+}
+
+pub async fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<i32> {
+    let client = ctx.client().await?;
+    let resp = client
+        .request(
+            http::Method::GET,
+            &format!("/containers/{}/export", a.container),
+            None,
+        )
+        .await?;
+    let body = crate::client::transport::read_body(resp).await?;
+    match a.output.as_deref() {
+        Some(f) if f != "-" => std::fs::write(f, &body)?,
+        _ => {
+            let mut o = std::io::stdout().lock();
+            o.write_all(&body)?;
+            o.flush()?;
+        }
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_args() {
+        assert_eq!(split_remote("c1:/etc"), Some(("c1", "/etc")));
+        assert_eq!(split_remote("/tmp/a:b"), None);
+        assert_eq!(split_remote("./x:y"), None);
+        assert_eq!(split_remote("file"), None);
+        assert_eq!(base_of("/a/b/"), "b");
+        assert_eq!(base_of("/a/."), ".");
+    }
+}
