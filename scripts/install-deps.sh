@@ -3,7 +3,7 @@
 # missing packages are installed, and the package lists are refreshed only when needed.
 set -euo pipefail
 
-packages=(gcc pkg-config make ca-certificates curl procps util-linux iproute2 python3)
+packages=(gcc pkg-config make ca-certificates curl procps util-linux iproute2 python3 nftables)
 [ "${1:-}" = "--bench" ] && packages+=(hyperfine docker.io)
 
 missing=()

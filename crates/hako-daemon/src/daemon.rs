@@ -87,6 +87,8 @@ pub async fn run_until(
         exec_root: opts.exec_root.clone(),
         exe: opts.exe.clone(),
         cgroup_parent: opts.cgroup_parent.clone(),
+        bridge: opts.bridge.clone(),
+        bip: opts.bip.clone(),
     };
     let engine = match Engine::open(config).await {
         Ok(engine) => engine,

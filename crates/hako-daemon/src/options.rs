@@ -19,6 +19,10 @@ pub struct DaemonOptions {
     pub cgroup_parent: String,
     /// The hako executable, re-run as each container's monitor.
     pub exe: PathBuf,
+    /// The default bridge's interface (`--bridge`, `hako0`).
+    pub bridge: String,
+    /// The default bridge's address and prefix (`--bip`, `172.17.0.1/16`).
+    pub bip: String,
     /// Group owning the Unix sockets (`--group`, Docker's `-G`); created when absent. Empty
     /// leaves them root's.
     pub socket_group: String,
@@ -59,6 +63,8 @@ impl Default for DaemonOptions {
             // The running executable is the right monitor for the `hako` binary; main.rs
             // may override it (tests do).
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+            bridge: hako_engine::EngineConfig::DEFAULT_BRIDGE.to_string(),
+            bip: hako_engine::EngineConfig::DEFAULT_BIP.to_string(),
             socket_group: crate::socket::DEFAULT_GROUP.to_string(),
             tcp: Vec::new(),
             tls: None,

@@ -14,9 +14,18 @@ pub struct EngineConfig {
     pub exe: PathBuf,
     /// cgroup parent for containers (`hako`).
     pub cgroup_parent: String,
+    /// The default bridge's interface (`hako0`).
+    pub bridge: String,
+    /// The default bridge's address and prefix (`172.17.0.1/16`).
+    pub bip: String,
 }
 
 impl EngineConfig {
+    /// The default bridge's interface.
+    pub const DEFAULT_BRIDGE: &'static str = "hako0";
+    /// The default bridge's address and prefix, as Docker's `docker0`.
+    pub const DEFAULT_BIP: &'static str = "172.17.0.1/16";
+
     /// The longest exec root that keeps socket paths inside 108 bytes.
     pub const MAX_EXEC_ROOT_LEN: usize = 107 - "/c/".len() - 64 - "/sock".len();
 }

@@ -22,6 +22,8 @@ pub struct Engine {
     pub(crate) images: Arc<hako_image::ImageStore>,
     /// Local volumes under `<data_root>/volumes`.
     pub(crate) volumes: crate::volume::VolumeStore,
+    /// Bridges, endpoints, published ports, user networks.
+    pub(crate) net: crate::network::Networking,
     pub(crate) emulation: crate::emulation::Emulation,
     /// Where removed container directories go (data root, then exec root).
     pub(crate) trash: [Trash; 2],
@@ -63,9 +65,11 @@ impl Engine {
             open_trash(config.exec_root.join("trash"))?,
         ];
         let emulation = crate::emulation::Emulation::system(&config.data_root);
+        let net = crate::network::Networking::new(&config.bridge, &config.bip)?;
         let volumes = crate::volume::VolumeStore::open(config.data_root.join("volumes"))?;
         let engine = Arc::new_cyclic(|me| Self {
             volumes,
+            net,
             emulation,
             trash,
             images,
@@ -76,6 +80,7 @@ impl Engine {
             me: me.clone(),
         });
         engine.load_containers().await?;
+        engine.restore_network().await;
         engine.collect_garbage().await?;
         Ok(engine)
     }

@@ -117,6 +117,12 @@ pub enum EngineError {
     /// A blocking task panicked or was cancelled.
     #[error("internal task failed: {0}")]
     Task(String),
+    /// Setting up a container's network failed (bridge, veth, rules, ports).
+    #[error("{0}")]
+    Network(String),
+    /// The request is refused as a matter of policy (pre-defined networks, overlapping pools).
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 impl HasKind for EngineError {
@@ -142,7 +148,10 @@ impl HasKind for EngineError {
             Self::Image(e) => e.kind(),
             Self::Emulation(e) => e.kind(),
             Self::Runtime(e) => e.kind(),
-            Self::Io { .. } | Self::Json { .. } | Self::Task(_) => ErrorKind::Internal,
+            Self::Io { .. } | Self::Json { .. } | Self::Task(_) | Self::Network(_) => {
+                ErrorKind::Internal
+            }
+            Self::Forbidden(_) => ErrorKind::Forbidden,
         }
     }
 }

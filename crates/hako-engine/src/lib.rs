@@ -15,6 +15,8 @@
 //! - [`events`]: the event bus.
 //! - [`volume`]: local volumes (store and verbs); container mounts are in
 //!   `container::mounts`.
+//! - [`network`]: the default bridge, container endpoints, published ports, user-defined
+//!   networks and their DNS (over `hako-net`).
 //! - [`image`]: the engine's view of images; the verbs are in `image_ops.rs`.
 //! - [`system`]: `version` and `info`.
 //! - [`filters`]: Docker's `filters` query.
@@ -31,6 +33,7 @@ pub mod exec;
 pub mod filters;
 pub mod image;
 pub mod logs;
+pub mod network;
 pub mod system;
 pub mod volume;
 

@@ -56,6 +56,13 @@ struct DaemonArgs {
     /// cgroup parent for containers.
     #[arg(long, default_value = hako_daemon::DaemonOptions::DEFAULT_CGROUP_PARENT)]
     cgroup_parent: String,
+    /// The default bridge's interface name (one per daemon: two daemons on one host need
+    /// different bridges and subnets).
+    #[arg(long, short = 'b', default_value = hako_engine::EngineConfig::DEFAULT_BRIDGE)]
+    bridge: String,
+    /// The default bridge's own address and prefix length.
+    #[arg(long, default_value = hako_engine::EngineConfig::DEFAULT_BIP)]
+    bip: String,
     /// Group owning the API sockets (mode 0660), created when absent; "" keeps root's.
     #[arg(long, short = 'G', default_value = hako_daemon::DaemonOptions::DEFAULT_GROUP)]
     group: String,
@@ -112,6 +119,8 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
         data_root: args.data_root,
         exec_root: args.exec_root,
         cgroup_parent: args.cgroup_parent,
+        bridge: args.bridge,
+        bip: args.bip,
         socket_group: args.group,
         ..hako_daemon::DaemonOptions::default()
     };

@@ -591,3 +591,42 @@ fn hako_cli_verbs() {
     assert!(r.stdout.contains("Total reclaimed space:"), "{r:?}");
     d.assert_clean();
 }
+
+fn zombies(d: &Daemon, id: &str) -> usize {
+    let r = cli(d, &["exec", id, "ps", "-o", "stat,comm"]).ok();
+    r.stdout
+        .lines()
+        .skip(1)
+        .filter(|l| l.trim_start().starts_with('Z'))
+        .count()
+}
+
+#[test]
+fn init_reaps_zombies_and_forwards_sigterm() {
+    let d = daemon();
+    // A grandchild orphaned to PID 1: only a real init reaps it.
+    let script = "(sleep 0.2 &); exec sleep 1000";
+    let plain = run_detached(&d, &["busybox", "sh", "-c", script]);
+    let with_init = run_detached(&d, &["--init", "busybox", "sh", "-c", script]);
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(
+        zombies(&d, &plain),
+        1,
+        "the check needs a zombie without --init"
+    );
+    assert_eq!(zombies(&d, &with_init), 0, "--init left a zombie");
+    assert_eq!(inspect(&d, &with_init, "{{.HostConfig.Init}}"), "true");
+    // SIGTERM reaches the command (sleep is not PID 1, so the default action kills it).
+    let t = Instant::now();
+    cli(&d, &["stop", "-t", "20", &with_init]).ok();
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(10), "stop took {took:?}");
+    assert_eq!(inspect(&d, &with_init, "{{.State.ExitCode}}"), "143");
+    // Exit statuses pass through.
+    let r = cli(
+        &d,
+        &["run", "--rm", "--init", "busybox", "sh", "-c", "exit 5"],
+    );
+    assert_eq!(r.code, 5, "{r:?}");
+    d.assert_clean();
+}

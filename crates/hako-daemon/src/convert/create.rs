@@ -50,7 +50,7 @@ impl TryFrom<CreateInput> for CreateRequest {
         // `platform` exists from API 1.41 on; older clients never meant it.
         let platform = input.platform.filter(|p| !p.is_empty() && v(1, 41));
         let config = ContainerConfig::try_from(Wire(input.body.config))?;
-        let host_config = match input.body.host_config {
+        let mut host_config = match input.body.host_config {
             None => HostConfig::default(),
             Some(mut h) => {
                 // Fields a client older than their introduction cannot have meant.
@@ -79,13 +79,22 @@ impl TryFrom<CreateInput> for CreateRequest {
                 refuse(
                     e.ipam_config
                         .as_ref()
-                        .is_some_and(|i| !i.ipv4_address.is_empty() || !i.ipv6_address.is_empty()),
-                    "static addresses (--ip, --ip6)",
+                        .is_some_and(|i| !i.ipv6_address.is_empty()),
+                    "static IPv6 addresses (--ip6)",
                 )?;
-                refuse(
-                    e.aliases.as_ref().is_some_and(|a| !a.is_empty()),
-                    "network aliases (--network-alias)",
-                )?;
+                if let Some(ip) = e
+                    .ipam_config
+                    .as_ref()
+                    .map(|i| i.ipv4_address.as_str())
+                    .filter(|s| !s.is_empty())
+                {
+                    host_config.ipv4_address = Some(ip.parse().map_err(|_| {
+                        ConvertError::Invalid(format!("invalid IPv4 address: {ip}"))
+                    })?);
+                }
+                host_config
+                    .network_aliases
+                    .extend(e.aliases.clone().unwrap_or_default());
                 refuse(
                     e.links.as_ref().is_some_and(|l| !l.is_empty()),
                     "links (--link)",

@@ -17,18 +17,7 @@ fn some_nonempty<T>(v: &Option<Vec<T>>) -> bool {
 impl TryFrom<Wire<WireHostConfig>> for HostConfig {
     type Error = ConvertError;
 
-    fn try_from(Wire(h): Wire<WireHostConfig>) -> Result<Self, Self::Error> {
-        refuse(
-            h.port_bindings.as_ref().is_some_and(|m| {
-                m.values()
-                    .any(|b| b.as_ref().is_some_and(|b| !b.is_empty()))
-            }),
-            "HostConfig.PortBindings (publishing ports, -p)",
-        )?;
-        refuse(
-            h.publish_all_ports,
-            "HostConfig.PublishAllPorts (publishing ports, -P)",
-        )?;
+    fn try_from(Wire(mut h): Wire<WireHostConfig>) -> Result<Self, Self::Error> {
         refuse(!h.volume_driver.is_empty(), "HostConfig.VolumeDriver")?;
         refuse(some_nonempty(&h.links), "HostConfig.Links (--link)")?;
         refuse(
@@ -93,6 +82,10 @@ impl TryFrom<Wire<WireHostConfig>> for HostConfig {
             dns_search: h.dns_search.unwrap_or_default(),
             dns_options: h.dns_options.unwrap_or_default(),
             extra_hosts: h.extra_hosts.unwrap_or_default(),
+            port_bindings: port_bindings(h.port_bindings.take())?,
+            publish_all_ports: h.publish_all_ports,
+            ipv4_address: None,
+            network_aliases: Vec::new(),
             security_opt: h.security_opt.unwrap_or_default(),
             ulimits: h
                 .resources
@@ -114,6 +107,29 @@ impl TryFrom<Wire<WireHostConfig>> for HostConfig {
             volumes_from: h.volumes_from.unwrap_or_default(),
         })
     }
+}
+
+/// `PortBindings` → the engine's bindings, each key checked (`80`, `80/tcp`, `53/udp`).
+fn port_bindings(
+    map: Option<hako_api_types::container::PortMap>,
+) -> Result<std::collections::BTreeMap<String, Vec<hako_net::ports::HostBinding>>, ConvertError> {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, bindings) in map.unwrap_or_default() {
+        let (port, proto) = hako_net::ports::parse_port_key(&key)
+            .map_err(|e| ConvertError::Invalid(e.to_string()))?;
+        let list: Vec<hako_net::ports::HostBinding> = bindings
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| hako_net::ports::HostBinding {
+                host_ip: b.host_ip,
+                host_port: b.host_port,
+            })
+            .collect();
+        if !list.is_empty() {
+            out.insert(format!("{port}/{}", proto.as_str()), list);
+        }
+    }
+    Ok(out)
 }
 
 /// moby's `ValidateRestartPolicy`: a retry count only with `on-failure`, never negative.
@@ -253,9 +269,9 @@ mod tests {
     fn refusals_name_the_feature() {
         for (json, status, needle) in [
             (
-                r#"{"PortBindings":{"80/tcp":[{"HostIp":"","HostPort":"8080"}]}}"#,
-                501,
-                "HostConfig.PortBindings",
+                r#"{"PortBindings":{"80/sctp":[{"HostIp":"","HostPort":"8080"}]}}"#,
+                400,
+                "invalid proto",
             ),
             (
                 r#"{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":-3}}"#,

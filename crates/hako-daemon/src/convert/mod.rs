@@ -11,6 +11,7 @@ mod exec;
 pub(crate) mod host_config;
 mod human;
 pub mod mounts;
+pub(crate) mod network;
 mod outbound;
 mod outbound_images;
 
@@ -61,6 +62,9 @@ pub enum ConvertError {
     /// An exec without a command.
     #[error("No exec command specified")]
     NoExecCommand,
+    /// A value that cannot be parsed (an address, a port).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl HasKind for ConvertError {
@@ -73,7 +77,8 @@ impl HasKind for ConvertError {
             | Self::RestartRetryCount(_)
             | Self::Runtime(_)
             | Self::ConsoleSize { .. }
-            | Self::NoExecCommand => ErrorKind::InvalidArgument,
+            | Self::NoExecCommand
+            | Self::Invalid(_) => ErrorKind::InvalidArgument,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use hako_api_types::container::{
     ContainerConfig as WireConfig, ContainerInspect, ContainerState, ContainerSummary, EmptyObject,
-    GraphDriverData, HostConfig as WireHostConfig, LogConfig as WireLogConfig, NetworkSettings,
+    GraphDriverData, HostConfig as WireHostConfig, LogConfig as WireLogConfig,
     Resources as WireResources, RestartPolicy as WireRestartPolicy, SummaryHostConfig,
     SummaryNetworkSettings, Ulimit as WireUlimit,
 };
@@ -53,7 +53,7 @@ pub fn container_summary(v: &ContainerView, now: i128) -> ContainerSummary {
         command: command(v),
         created: unix_nanos(&v.created)
             .map_or(0, |n| i64::try_from(n / 1_000_000_000).unwrap_or_default()),
-        ports: Vec::new(),
+        ports: super::network::summary_ports(v),
         size_rw: v.size_rw,
         size_root_fs: v.size_root_fs,
         labels: Some(v.config.labels.clone()),
@@ -64,7 +64,7 @@ pub fn container_summary(v: &ContainerView, now: i128) -> ContainerSummary {
             annotations: None,
         },
         network_settings: Some(SummaryNetworkSettings {
-            networks: Some(BTreeMap::new()),
+            networks: Some(super::network::endpoints(v)),
         }),
         mounts: super::mounts::mount_points_out(&v.mount_points),
     }
@@ -114,11 +114,7 @@ pub fn container_inspect(v: ContainerView) -> ContainerInspect {
         size_root_fs: v.size_root_fs,
         mounts: super::mounts::mount_points_out(&v.mount_points),
         config: Some(config_out(&v.config)),
-        network_settings: Some(NetworkSettings {
-            networks: Some(BTreeMap::new()),
-            ports: Some(BTreeMap::new()),
-            ..NetworkSettings::default()
-        }),
+        network_settings: Some(super::network::network_settings(&v)),
     }
 }
 
@@ -181,7 +177,7 @@ pub fn host_config_out(h: &HostConfig) -> WireHostConfig {
             config: Some(h.log_config.options.clone()),
         },
         network_mode: h.network_mode.to_string(),
-        port_bindings: Some(BTreeMap::new()),
+        port_bindings: Some(super::network::port_bindings_out(h)),
         restart_policy: WireRestartPolicy {
             name: if h.restart_policy.name.is_empty() {
                 "no".into()
@@ -285,6 +281,7 @@ mod tests {
             },
             size_rw: None,
             size_root_fs: None,
+            network: None,
         }
     }
 

@@ -4,7 +4,6 @@
 //! returned, never written, so that `service.rs` logs them once and `error.rs` alone
 //! chooses their status.
 
-mod absent;
 mod archive;
 mod container_io;
 mod containers;
@@ -13,6 +12,7 @@ mod events;
 mod exec;
 mod image_pull;
 mod images;
+mod networks;
 mod resources;
 mod system;
 mod volumes;
@@ -59,7 +59,11 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageDelete => images::delete(ctx, req, p).await,
         Endpoint::ImageCreate => images::create(ctx, req).await,
         Endpoint::Auth => image_pull::auth(ctx, req).await,
-        Endpoint::NetworkInspect => absent::network(route, p),
+        Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
+        Endpoint::NetworkList => networks::list(ctx, req).await,
+        Endpoint::NetworkCreate => networks::create(ctx, req).await,
+        Endpoint::NetworkDelete => networks::remove(ctx, p).await,
+        Endpoint::NetworkPrune => networks::prune(ctx).await,
         Endpoint::VolumeInspect => volumes::inspect(ctx, p).await,
         Endpoint::ContainerArchiveStat => archive::stat(ctx, req, p).await,
         Endpoint::ContainerArchiveGet => archive::get(ctx, req, p).await,

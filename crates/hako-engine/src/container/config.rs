@@ -86,6 +86,14 @@ pub struct HostConfig {
     pub dns_options: Vec<String>,
     /// `--add-host` entries, `host:ip`.
     pub extra_hosts: Vec<String>,
+    /// `-p`: `80/tcp` → host bindings.
+    pub port_bindings: std::collections::BTreeMap<String, Vec<hako_net::ports::HostBinding>>,
+    /// `-P`.
+    pub publish_all_ports: bool,
+    /// `--ip` on the container's network.
+    pub ipv4_address: Option<std::net::Ipv4Addr>,
+    /// `--network-alias`.
+    pub network_aliases: Vec<String>,
     /// `--security-opt`.
     pub security_opt: Vec<String>,
     /// `--ulimit`.
@@ -122,6 +130,10 @@ impl Default for HostConfig {
             dns_search: Vec::new(),
             dns_options: Vec::new(),
             extra_hosts: Vec::new(),
+            port_bindings: std::collections::BTreeMap::new(),
+            publish_all_ports: false,
+            ipv4_address: None,
+            network_aliases: Vec::new(),
             security_opt: Vec::new(),
             ulimits: Vec::new(),
             resources: Resources::default(),

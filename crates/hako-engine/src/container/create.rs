@@ -31,6 +31,7 @@ impl Engine {
         } = req;
         let mut warnings = check_host_config(&host_config)?;
         super::mounts::validate(&host_config.binds, &host_config.mounts)?;
+        self.check_network(&host_config).await?;
         let image = self
             .resolve_image(&config.image, platform.as_deref())
             .await?;
@@ -125,17 +126,13 @@ impl Engine {
 fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
     let warnings = Vec::new();
     match &hc.network_mode {
-        // The default bridge arrives with the networking work; until then a bridge
-        // container gets its own namespace with loopback only (README says so).
-        NetworkMode::None | NetworkMode::Host | NetworkMode::Bridge => {}
-        NetworkMode::Container(_) => {
-            return Err(EngineError::NotImplemented(
-                "--network container:NAME".into(),
-            ));
-        }
-        NetworkMode::Network(name) => {
-            return Err(EngineError::NoSuchNetwork(name.clone()));
-        }
+        // Bridge networks and `container:NAME` are resolved at start (network/mod.rs);
+        // a user network's existence is checked by `container_create`.
+        NetworkMode::None
+        | NetworkMode::Host
+        | NetworkMode::Bridge
+        | NetworkMode::Container(_)
+        | NetworkMode::Network(_) => {}
     }
     if hc.auto_remove && !matches!(hc.restart_policy.name.as_str(), "" | "no") {
         return Err(EngineError::InvalidParameter(
@@ -149,9 +146,7 @@ fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
         }
         other => return Err(EngineError::NotImplemented(format!("log driver {other:?}"))),
     }
-    if hc.init == Some(true) {
-        return Err(EngineError::NotImplemented("--init".into()));
-    }
+    // `--init` is the runtime's own tiny init (hako-runtime process/pid1.rs).
     // Bad security options and seccomp profiles are the client's mistake: refuse them now
     // rather than at start.
     super::spec::seccomp_for(hc)?;

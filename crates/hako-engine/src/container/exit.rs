@@ -37,6 +37,7 @@ impl Engine {
         if inner.generation != generation || !inner.state.status.is_running() {
             return;
         }
+        self.net_release(entry).await;
         let restart = !inner.record.host_config.auto_remove
             && super::restart::should_restart(
                 &inner.record.host_config.restart_policy,

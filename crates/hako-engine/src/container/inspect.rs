@@ -15,6 +15,7 @@ impl Engine {
             let inner = entry.inner.lock().await;
             view_of(&entry, &inner)
         };
+        view.network = self.net.endpoint(&entry.id);
         if size {
             fill_sizes(&mut view).await?;
         }
@@ -51,6 +52,7 @@ pub(crate) fn view_of(entry: &Entry, inner: &Inner) -> ContainerView {
         },
         size_rw: None,
         size_root_fs: None,
+        network: None,
     }
 }
 

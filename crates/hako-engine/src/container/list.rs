@@ -73,7 +73,9 @@ impl Engine {
         let mut views = Vec::new();
         for entry in self.containers.all() {
             let inner = entry.inner.lock().await;
-            views.push(view_of(&entry, &inner));
+            let mut view = view_of(&entry, &inner);
+            view.network = self.net.endpoint(&entry.id);
+            views.push(view);
         }
         views.sort_by_key(|v| std::cmp::Reverse(v.created_nanos()));
         let before = self.boundary(f.get("before")).await?;

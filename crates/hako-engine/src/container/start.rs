@@ -45,12 +45,21 @@ impl Engine {
         // Emulation may have been uninstalled since create: say so rather than let the
         // kernel answer `exec format error`.
         self.emulation.check_runnable(&inner.record.platform)?;
-        let spec = container_spec(entry, &inner.record, &self.config.cgroup_parent)?;
+        let mut spec = container_spec(entry, &inner.record, &self.config.cgroup_parent)?;
+        let net = self
+            .net_prepare_spec(entry, &inner.record, &mut spec)
+            .await?;
         // A stale runtime dir (an earlier run whose monitor is gone) would hold an old
         // socket and exit file.
         let _ = std::fs::remove_dir_all(&entry.run_dir);
         let started = async {
             let created = client::create_container(&self.config.exe, &entry.run_dir, &spec).await?;
+            if let Some(net) = net
+                && let Err(e) = self.net_attach(entry, net, created.pid).await
+            {
+                let _ = created.abort().await;
+                return Err(e);
+            }
             let monitor = MonitorClient::new(&entry.run_dir);
             for pending in inner.pending_attaches.drain(..) {
                 connect(monitor.clone(), pending).await;
@@ -61,6 +70,7 @@ impl Engine {
         let running = match started {
             Ok(r) => r,
             Err(e) => {
+                self.net_release(entry).await;
                 // Pending attachments end with the failed start; the client gets the error
                 // from `start`.
                 inner.pending_attaches.clear();

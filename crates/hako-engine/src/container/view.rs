@@ -48,6 +48,8 @@ pub struct ContainerView {
     pub size_rw: Option<i64>,
     /// Size of the whole root filesystem in bytes, when asked for.
     pub size_root_fs: Option<i64>,
+    /// The network endpoint of a running container on a bridge network.
+    pub network: Option<crate::network::Attachment>,
 }
 
 /// Overlay directories, as Docker's `GraphDriver` shows them.

@@ -85,6 +85,9 @@ pub fn launch(chan: &Channel, l: Launch) -> Result<Infallible, SetupFailure> {
     if l.no_new_privileges {
         l.seccomp.load()?;
     }
+    if l.init {
+        return super::pid1::run(chan, &l);
+    }
     let Err(errno) = nix::unistd::execve(&l.program, &l.argv, &l.env);
     let e = std::io::Error::from(errno);
     Err(SetupFailure {

@@ -14,6 +14,7 @@ pub mod channel;
 pub mod exec;
 pub mod init;
 pub mod launch;
+pub mod pid1;
 pub mod prepare;
 pub mod stdio;
 pub mod terminal;

@@ -31,6 +31,8 @@ pub struct Launch {
     pub no_new_privileges: bool,
     /// Seccomp filters, set by the caller after [`prepare`] (empty: unconfined).
     pub seccomp: Filters,
+    /// Fork the program and stay as its init (`--init`).
+    pub init: bool,
 }
 
 /// Seccomp filters in the kernel's layout, unpacked before the privilege drop so that
@@ -134,6 +136,7 @@ pub fn prepare(p: &ProcessSpec, privileged: bool) -> Result<Launch, SetupFailure
         caps,
         no_new_privileges: p.no_new_privileges,
         seccomp: Filters::default(),
+        init: p.init,
     })
 }
 

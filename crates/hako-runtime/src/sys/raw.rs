@@ -158,6 +158,29 @@ pub fn ignore_monitor_signals() -> io::Result<()> {
     unblock_all_signals()
 }
 
+/// Forks the calling process, which must have a single thread (a container's init after
+/// its setup). `Ok(None)` in the child, `Ok(Some(pid))` in the parent.
+pub fn fork() -> io::Result<Option<i32>> {
+    // SAFETY: the caller has one thread, so the child inherits no lock held by another
+    // thread and may run any code.
+    match unsafe { libc::fork() } {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(None),
+        pid => Ok(Some(pid)),
+    }
+}
+
+/// Closes `fd`, which the caller owns through a handle it will not use again (the
+/// `--init` process's copy of its channel after the fork).
+pub fn close_fd(fd: RawFd) {
+    // SAFETY: closing an fd only ends this process's reference; the caller never uses
+    // the handle again (its own drop would close a number that may be reused, but the
+    // process `_exit`s without dropping it).
+    unsafe {
+        libc::close(fd);
+    }
+}
+
 /// Restores default dispositions and an empty mask before `execve`: ignored signals and the
 /// mask survive exec, and a container must not start with SIGPIPE ignored.
 pub fn reset_signals() -> io::Result<()> {

@@ -113,6 +113,8 @@ pub struct Daemon {
     pub exec_root: PathBuf,
     pub socket: PathBuf,
     pub cgroup_parent: String,
+    /// This daemon's own default bridge (`hkt<N>`), subnet `10.213.<N>.0/24`.
+    pub net: NetSlot,
     /// More `hako daemon` flags (TLS, hosts...), kept for restarts.
     pub extra_args: Vec<String>,
     child: Option<Child>,
@@ -134,6 +136,7 @@ impl Daemon {
             &self.data_root,
             &self.exec_root,
             &self.cgroup_parent,
+            &self.net,
             &self.extra_args,
         ));
         self.wait_ready();
@@ -165,12 +168,14 @@ impl Daemon {
             "hako-test-{}",
             exec_tmp.path().file_name().unwrap().to_string_lossy()
         );
+        let net = NetSlot::take();
         let child = spawn_daemon(
             &root,
             &socket,
             &data_root,
             &exec_root,
             &cgroup_parent,
+            &net,
             &extra_args,
         );
         let mut d = Daemon {
@@ -179,6 +184,7 @@ impl Daemon {
             exec_root,
             socket,
             cgroup_parent,
+            net,
             extra_args,
             child: Some(child),
             _tmp: tmp,
@@ -300,6 +306,7 @@ impl Daemon {
         for pid in processes_mentioning(&self.exec_root) {
             leaks.push(format!("process: {pid}"));
         }
+        leaks.extend(self.net.leaks());
         let containers = self.data_root.join("containers");
         if let Ok(rd) = std::fs::read_dir(&containers) {
             for e in rd.flatten() {
@@ -361,6 +368,7 @@ impl Drop for Daemon {
             }
             let _ = std::fs::remove_dir(&dir);
         }
+        self.net.remove_all(&self.data_root);
     }
 }
 
@@ -370,6 +378,7 @@ fn spawn_daemon(
     data_root: &Path,
     exec_root: &Path,
     cgroup_parent: &str,
+    net: &NetSlot,
     extra: &[String],
 ) -> Child {
     let log = std::fs::OpenOptions::new()
@@ -387,6 +396,10 @@ fn spawn_daemon(
         .arg(exec_root)
         .arg("--cgroup-parent")
         .arg(cgroup_parent)
+        .arg("--bridge")
+        .arg(&net.bridge)
+        .arg("--bip")
+        .arg(net.bip())
         .arg("--log-level")
         .arg("debug")
         .args(extra)
@@ -480,4 +493,125 @@ pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Optio
         }
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// A bridge name and subnets of this test's own, held (by a lock file) for the test's
+/// life so that parallel tests never share a bridge, subnet or nftables table.
+pub struct NetSlot {
+    /// Slot number, 0..250.
+    pub n: u8,
+    /// Default bridge name, `hkt<N>`.
+    pub bridge: String,
+    _lock: std::fs::File,
+}
+
+impl NetSlot {
+    fn take() -> NetSlot {
+        let dir = Path::new("/tmp/hako-test-nets");
+        std::fs::create_dir_all(dir).expect("net slot dir");
+        let start = (std::process::id() % 250) as u8;
+        for i in 0..250u16 {
+            let n = ((u16::from(start) + i) % 250) as u8;
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(format!("{n}.lock")))
+                .expect("net slot lock");
+            if f.try_lock().is_ok() {
+                let slot = NetSlot {
+                    n,
+                    bridge: format!("hkt{n}"),
+                    _lock: f,
+                };
+                // A crashed earlier holder may have left its bridge and table.
+                slot.remove_default();
+                return slot;
+            }
+        }
+        panic!("no free network slot for a test daemon");
+    }
+
+    /// `--bip` of the default bridge.
+    pub fn bip(&self) -> String {
+        format!("10.213.{}.1/24", self.n)
+    }
+
+    /// A subnet of this test's own for a user network (`k` < 40): `10.<214+k>.<N>.0/24`.
+    pub fn subnet(&self, k: u8) -> String {
+        format!("10.{}.{}.0/24", 214 + k, self.n)
+    }
+
+    /// The nftables table of the daemon.
+    pub fn table(&self) -> String {
+        format!("hako_{}", self.bridge)
+    }
+
+    /// Veths still plugged into our bridges, and published-port rules left in our table.
+    pub fn leaks(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let links = Command::new("ip")
+            .args(["-o", "link", "show", "type", "veth"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for l in links.lines() {
+            if l.contains(&format!("master {} ", self.bridge)) {
+                out.push(format!("veth: {l}"));
+            }
+        }
+        let rules = Command::new("nft")
+            .args(["list", "chain", "ip", &self.table(), "ports"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for l in rules.lines().filter(|l| l.contains("dnat")) {
+            out.push(format!("nft rule: {}", l.trim()));
+        }
+        out
+    }
+
+    fn remove_default(&self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.bridge])
+            .stderr(Stdio::null())
+            .status();
+        let _ = Command::new("nft")
+            .args(["delete", "table", "ip", &self.table()])
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    /// Deletes the default bridge, the table, and the bridges of user networks recorded
+    /// under `data_root`.
+    pub fn remove_all(&self, data_root: &Path) {
+        self.remove_default();
+        for b in user_bridges(data_root) {
+            let _ = Command::new("ip")
+                .args(["link", "del", &b])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Bridges of the user networks recorded under `data_root`.
+pub fn user_bridges(data_root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(data_root.join("networks")) {
+        for e in rd.flatten() {
+            if let Ok(text) = std::fs::read_to_string(e.path())
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+                && let Some(b) = v.get("bridge").and_then(|b| b.as_str())
+            {
+                out.push(b.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a network interface exists.
+pub fn link_exists(name: &str) -> bool {
+    Path::new("/sys/class/net").join(name).exists()
 }

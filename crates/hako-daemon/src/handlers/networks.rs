@@ -1,0 +1,142 @@
+//! Networks: create, list, inspect, remove, prune. Connecting a running container to a
+//! second network is not implemented (501).
+
+use std::collections::BTreeMap;
+
+use hako_engine::network::user::{NetworkCreate, NetworkView};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use tracing::instrument;
+
+use crate::convert::network::network_out;
+use crate::error::ApiError;
+use crate::query;
+use crate::request::{self, Ctx, Request};
+use crate::response::{self, Response};
+
+/// `?filters=` of `GET /networks`.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default, with = "hako_api_types::filters::as_json_string")]
+    filters: Option<hako_api_types::Filters>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct CreateBody {
+    name: String,
+    driver: String,
+    internal: bool,
+    #[serde(rename = "IPAM")]
+    ipam: Option<IpamBody>,
+    labels: Option<BTreeMap<String, String>>,
+    options: Option<BTreeMap<String, String>>,
+    #[serde(rename = "EnableIPv6")]
+    enable_ipv6: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct IpamBody {
+    config: Option<Vec<IpamConfig>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct IpamConfig {
+    subnet: String,
+    gateway: String,
+    #[serde(rename = "IPRange")]
+    ip_range: String,
+}
+
+/// `POST /networks/create`.
+#[instrument(skip_all)]
+pub async fn create(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
+    let body: CreateBody = request::read_json(req).await?.unwrap_or_default();
+    if body.enable_ipv6 == Some(true) {
+        return Err(ApiError::not_implemented("IPv6 networks (--ipv6)"));
+    }
+    let configs = body.ipam.and_then(|i| i.config).unwrap_or_default();
+    if configs.len() > 1 {
+        return Err(ApiError::not_implemented(
+            "more than one subnet per network",
+        ));
+    }
+    let first = configs.into_iter().next().unwrap_or_default();
+    if !first.ip_range.is_empty() {
+        return Err(ApiError::not_implemented("--ip-range"));
+    }
+    let id = ctx
+        .engine
+        .network_create(NetworkCreate {
+            name: body.name,
+            driver: body.driver,
+            subnet: Some(first.subnet).filter(|s| !s.is_empty()),
+            gateway: Some(first.gateway).filter(|s| !s.is_empty()),
+            internal: body.internal,
+            labels: body.labels.unwrap_or_default(),
+            options: body.options.unwrap_or_default(),
+        })
+        .await?;
+    Ok(response::json(
+        StatusCode::CREATED,
+        &json!({"Id": id, "Warning": ""}),
+    ))
+}
+
+fn matches(n: &NetworkView, f: &hako_engine::filters::Filters) -> bool {
+    let any = |key: &str, pred: &dyn Fn(&str) -> bool| {
+        let v = f.get(key);
+        v.is_empty() || v.iter().any(|x| pred(x))
+    };
+    any("name", &|x| n.name.contains(x))
+        && any("id", &|x| n.id.starts_with(x))
+        && any("driver", &|x| n.driver == x)
+        && any("type", &|x| (x == "builtin") == n.builtin)
+        && any("label", &|x| match x.split_once('=') {
+            Some((k, v)) => n.labels.get(k).is_some_and(|l| l == v),
+            None => n.labels.contains_key(x),
+        })
+}
+
+/// `GET /networks`.
+#[instrument(skip_all)]
+pub async fn list(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
+    let q: ListQuery = query::parse(req.uri())?;
+    let f = query::filters(q.filters.as_ref());
+    let nets: Vec<serde_json::Value> = ctx
+        .engine
+        .network_list()
+        .await
+        .iter()
+        .filter(|n| matches(n, &f))
+        .map(network_out)
+        .collect();
+    Ok(response::json(StatusCode::OK, &nets))
+}
+
+/// `GET /networks/{id}`.
+#[instrument(skip_all, fields(network = %id))]
+pub async fn inspect(ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+    let n = ctx.engine.network_inspect(id).await?;
+    Ok(response::json(StatusCode::OK, &network_out(&n)))
+}
+
+/// `DELETE /networks/{id}`.
+#[instrument(skip_all, fields(network = %id))]
+pub async fn remove(ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
+    ctx.engine.network_remove(id).await?;
+    Ok(response::empty(StatusCode::NO_CONTENT))
+}
+
+/// `POST /networks/prune`.
+#[instrument(skip_all)]
+pub async fn prune(ctx: &Ctx) -> Result<Response, ApiError> {
+    let removed = ctx.engine.network_prune().await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &json!({ "NetworksDeleted": removed }),
+    ))
+}
