@@ -600,6 +600,9 @@ pub fn user_bridges(data_root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(data_root.join("networks")) {
         for e in rd.flatten() {
+            if e.file_name() == "builtin.json" {
+                continue;
+            }
             if let Ok(text) = std::fs::read_to_string(e.path())
                 && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
                 && let Some(b) = v.get("bridge").and_then(|b| b.as_str())
