@@ -149,6 +149,51 @@ fn tcp_needs_a_client_certificate_from_the_ca() {
         );
     }
 
+    // Our CLI, the docker way: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH.
+    let cert_dir = dir.path().join("client-certs");
+    std::fs::create_dir_all(&cert_dir).unwrap();
+    for (from, to) in [
+        ("ca.pem", "ca.pem"),
+        ("client-cert.pem", "cert.pem"),
+        ("client-key.pem", "key.pem"),
+    ] {
+        std::fs::copy(certs.join(from), cert_dir.join(to)).unwrap();
+    }
+    let hako_tcp = |args: &[&str], cert_path: &Path| {
+        let mut cmd = Command::new(hako_bin());
+        cmd.env_remove("HAKO_HOST")
+            .env("DOCKER_HOST", &host)
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", cert_path)
+            .args(args);
+        run_bounded(cmd, None)
+    };
+    hako_tcp(&["ps"], &cert_dir).ok();
+    let r = hako_tcp(
+        &["version", "--format", "{{.Server.APIVersion}}"],
+        &cert_dir,
+    )
+    .ok();
+    assert!(r.stdout.trim().starts_with("1."), "{r:?}");
+    // Flags instead of the environment.
+    let mut cmd = Command::new(hako_bin());
+    cmd.env_remove("HAKO_HOST")
+        .env_remove("DOCKER_HOST")
+        .args(["-H", &host, "--tlsverify", "--tlscacert"])
+        .arg(certs.join("ca.pem"))
+        .arg("--tlscert")
+        .arg(certs.join("client-cert.pem"))
+        .arg("--tlskey")
+        .arg(certs.join("client-key.pem"))
+        .arg("ps");
+    run_bounded(cmd, None).ok();
+    // Without a client certificate (only the CA in the cert path): refused.
+    let ca_only = dir.path().join("ca-only");
+    std::fs::create_dir_all(&ca_only).unwrap();
+    std::fs::copy(certs.join("ca.pem"), ca_only.join("ca.pem")).unwrap();
+    let r = hako_tcp(&["ps"], &ca_only);
+    assert_ne!(r.code, 0, "{r:?}");
+
     let Some(docker) = docker_cli() else {
         return;
     };

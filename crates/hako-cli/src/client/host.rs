@@ -1,5 +1,8 @@
 //! Which daemon to talk to: `-H/--host`, then `HAKO_HOST`, then `DOCKER_HOST`, then the
-//! default socket. Only `unix://` for now; `tcp://` gets a clear error.
+//! default socket. `unix://` sockets and `tcp://HOST:PORT`, with TLS as docker's client
+//! does it: `--tlsverify` (or `DOCKER_TLS_VERIFY`), certificates from `--tlscacert`,
+//! `--tlscert`, `--tlskey` or `DOCKER_CERT_PATH` (default `~/.docker`: `ca.pem`, `cert.pem`,
+//! `key.pem`). `--tls` alone still verifies the server here (no unverified mode).
 
 use std::path::PathBuf;
 
@@ -10,6 +13,51 @@ pub const DEFAULT_HOST: &str = "unix:///run/hako/hako.sock";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
     Unix(PathBuf),
+    /// `host:port`, with TLS settings when TLS is on.
+    Tcp {
+        addr: String,
+        tls: Option<TlsFiles>,
+    },
+}
+
+/// Client-side TLS: the CA the daemon's certificate must chain to, and our certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The TLS flags of the command line.
+#[derive(Debug, Clone, Default)]
+pub struct TlsFlags {
+    pub tls: bool,
+    pub verify: bool,
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+impl TlsFlags {
+    /// docker's rules: TLS when `--tls`, `--tlsverify` or `DOCKER_TLS_VERIFY` is set; files
+    /// from the flags, else `DOCKER_CERT_PATH`, else `~/.docker`.
+    pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<TlsFiles> {
+        let verify_env = env("DOCKER_TLS_VERIFY").is_some_and(|v| !v.is_empty());
+        if !(self.tls || self.verify || verify_env) {
+            return None;
+        }
+        let dir = env("DOCKER_CERT_PATH")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env("HOME").unwrap_or_else(|| "/root".into())).join(".docker")
+            });
+        Some(TlsFiles {
+            ca: self.ca.clone().unwrap_or_else(|| dir.join("ca.pem")),
+            cert: self.cert.clone().unwrap_or_else(|| dir.join("cert.pem")),
+            key: self.key.clone().unwrap_or_else(|| dir.join("key.pem")),
+        })
+    }
 }
 
 impl Host {
@@ -17,6 +65,7 @@ impl Host {
     pub fn url(&self) -> String {
         match self {
             Host::Unix(p) => format!("unix://{}", p.display()),
+            Host::Tcp { addr, .. } => format!("tcp://{addr}"),
         }
     }
 }
@@ -24,9 +73,9 @@ impl Host {
 /// A host value we cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HostError {
-    #[error("tcp hosts are not supported yet ({0}): use a unix:// socket")]
+    #[error("unsupported host {0}: use unix:///path or tcp://HOST:PORT")]
     TcpUnsupported(String),
-    #[error("invalid host {0:?}: expected unix:///path/to/socket")]
+    #[error("invalid host {0:?}: expected unix:///path/to/socket or tcp://HOST:PORT")]
     Invalid(String),
 }
 
@@ -39,7 +88,23 @@ pub fn parse_host(raw: &str) -> Result<Host, HostError> {
         }
         return Ok(Host::Unix(PathBuf::from(path)));
     }
-    if raw.starts_with("tcp://") || raw.starts_with("http://") || raw.starts_with("https://") {
+    if let Some(addr) = raw.strip_prefix("tcp://") {
+        let addr = addr.trim_end_matches('/');
+        if addr.is_empty() {
+            return Err(HostError::Invalid(raw.to_owned()));
+        }
+        // docker's defaults: 2376 with TLS, 2375 without; the caller decides TLS.
+        let addr = if addr
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
+            addr.to_owned()
+        } else {
+            format!("{addr}:2375")
+        };
+        return Ok(Host::Tcp { addr, tls: None });
+    }
+    if raw.starts_with("http://") || raw.starts_with("https://") {
         return Err(HostError::TcpUnsupported(raw.to_owned()));
     }
     if raw.starts_with('/') {
@@ -61,6 +126,21 @@ pub fn resolve_host(
         .or_else(|| env("DOCKER_HOST").filter(|s| !s.is_empty()))
         .unwrap_or_else(|| DEFAULT_HOST.to_owned());
     parse_host(&pick)
+}
+
+/// [`resolve_host`], then TLS for a `tcp://` host from `flags` and the environment.
+pub fn resolve_host_tls(
+    flag: Option<&str>,
+    flags: &TlsFlags,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Host, HostError> {
+    match resolve_host(flag, &env)? {
+        Host::Tcp { addr, .. } => Ok(Host::Tcp {
+            addr,
+            tls: flags.resolve(&env),
+        }),
+        unix => Ok(unix),
+    }
 }
 
 #[cfg(test)]
@@ -101,10 +181,33 @@ mod tests {
     #[test]
     fn schemes() {
         assert!(matches!(
-            parse_host("tcp://1.2.3.4:2375"),
+            parse_host("https://1.2.3.4:2375"),
             Err(HostError::TcpUnsupported(_))
         ));
         assert!(parse_host("unix://").is_err());
+        assert_eq!(
+            parse_host("tcp://127.0.0.1:2376").unwrap().url(),
+            "tcp://127.0.0.1:2376"
+        );
+        let env = |k: &str| match k {
+            "DOCKER_TLS_VERIFY" => Some("1".to_string()),
+            "DOCKER_CERT_PATH" => Some("/certs".to_string()),
+            _ => None,
+        };
+        let Host::Tcp { tls: Some(tls), .. } =
+            resolve_host_tls(Some("tcp://h:1"), &TlsFlags::default(), env).unwrap()
+        else {
+            panic!("no TLS from DOCKER_TLS_VERIFY");
+        };
+        assert_eq!(tls.ca, PathBuf::from("/certs/ca.pem"));
+        let plain = resolve_host_tls(Some("tcp://h"), &TlsFlags::default(), |_| None).unwrap();
+        assert_eq!(
+            plain,
+            Host::Tcp {
+                addr: "h:2375".into(),
+                tls: None
+            }
+        );
         assert!(parse_host("ssh://x").is_err());
         assert_eq!(parse_host("/tmp/s").unwrap(), Host::Unix("/tmp/s".into()));
     }

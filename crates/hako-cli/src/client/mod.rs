@@ -3,6 +3,7 @@
 //! # Layout
 //!
 //! - [`host`]: which socket to dial (`-H`, `HAKO_HOST`, `DOCKER_HOST`, default).
+//! - [`tls`]: `tcp://` with TLS and a client certificate.
 //! - [`transport`]: one connection per request, status and error-body handling, version
 //!   negotiation through `HEAD /_ping`.
 //! - [`hijack`]: `Upgrade: tcp` requests (attach, exec start) that turn into raw streams.
@@ -14,9 +15,10 @@
 pub mod hijack;
 pub mod host;
 pub mod stream;
+pub mod tls;
 pub mod transport;
 
-pub use host::{Host, HostError, resolve_host};
+pub use host::{Host, HostError, TlsFlags, resolve_host, resolve_host_tls};
 pub use transport::Client;
 
 use std::io;
@@ -47,6 +49,9 @@ pub enum ClientError {
     },
     #[error("invalid response from daemon: {0}")]
     Decode(String),
+    /// TLS files or handshake.
+    #[error("TLS with the daemon at {host}: {message}")]
+    Tls { host: String, message: String },
     #[error("invalid request: {0}")]
     Request(String),
     #[error("error reading the daemon's stream: {0}")]

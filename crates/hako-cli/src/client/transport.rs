@@ -1,4 +1,4 @@
-//! Requests over a Unix socket, with Docker's version negotiation.
+//! Requests over a Unix socket or TCP (with TLS), with Docker's version negotiation.
 
 use super::host::Host;
 use super::{ClientError, connect_reason};
@@ -10,7 +10,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::net::UnixStream;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
+
+/// Any connection to the daemon.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 
 /// What Docker's client sends as `Host` on a Unix socket: any name works, this one says
 /// where it came from.
@@ -111,14 +116,23 @@ impl Client {
         req: Request<Full<Bytes>>,
         upgrades: bool,
     ) -> Result<Response<Incoming>, ClientError> {
-        let Host::Unix(path) = &self.host;
-        let stream = UnixStream::connect(path)
-            .await
-            .map_err(|source| ClientError::Connect {
-                host: self.host.url(),
-                reason: connect_reason(&source),
-                source,
-            })?;
+        let connect_err = |source: std::io::Error| ClientError::Connect {
+            host: self.host.url(),
+            reason: connect_reason(&source),
+            source,
+        };
+        let stream: Box<dyn Io> = match &self.host {
+            Host::Unix(path) => Box::new(UnixStream::connect(path).await.map_err(connect_err)?),
+            Host::Tcp { addr, tls } => {
+                let tcp = TcpStream::connect(addr.as_str())
+                    .await
+                    .map_err(connect_err)?;
+                match tls {
+                    None => Box::new(tcp),
+                    Some(files) => Box::new(super::tls::connect(tcp, addr, files).await?),
+                }
+            }
+        };
         let http_err = |source| ClientError::Http {
             host: self.host.url(),
             source,

@@ -29,7 +29,7 @@ mod version;
 mod volume;
 mod wait;
 
-use crate::client::{Client, Host, resolve_host};
+use crate::client::{Client, Host, TlsFlags, resolve_host_tls};
 use crate::error::StatusError;
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -44,9 +44,24 @@ use std::io::Write;
     subcommand_required = false
 )]
 struct Cli {
-    /// Daemon socket to connect to (unix:///path)
+    /// Daemon socket to connect to (unix:///path or tcp://HOST:PORT)
     #[arg(short = 'H', long = "host", value_name = "HOST")]
     host: Option<String>,
+    /// Use TLS (implied by --tlsverify); the server is verified all the same
+    #[arg(long)]
+    tls: bool,
+    /// Use TLS and verify the remote
+    #[arg(long)]
+    tlsverify: bool,
+    /// Trust certs signed only by this CA
+    #[arg(long, value_name = "PATH")]
+    tlscacert: Option<std::path::PathBuf>,
+    /// Path to TLS certificate file
+    #[arg(long, value_name = "PATH")]
+    tlscert: Option<std::path::PathBuf>,
+    /// Path to TLS key file
+    #[arg(long, value_name = "PATH")]
+    tlskey: Option<std::path::PathBuf>,
     /// Enable debug mode
     #[arg(short = 'D', long)]
     debug: bool,
@@ -237,7 +252,17 @@ pub(crate) fn main(args: Vec<OsString>) -> i32 {
         return 0;
     };
     let ctx = Ctx {
-        host: resolve_host(cli.host.as_deref(), |k| std::env::var(k).ok()),
+        host: resolve_host_tls(
+            cli.host.as_deref(),
+            &TlsFlags {
+                tls: cli.tls,
+                verify: cli.tlsverify,
+                ca: cli.tlscacert.clone(),
+                cert: cli.tlscert.clone(),
+                key: cli.tlskey.clone(),
+            },
+            |k| std::env::var(k).ok(),
+        ),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_io()
