@@ -630,3 +630,29 @@ fn init_reaps_zombies_and_forwards_sigterm() {
     assert_eq!(r.code, 5, "{r:?}");
     d.assert_clean();
 }
+
+#[test]
+fn restart_policies_survive_a_daemon_restart() {
+    let mut d = daemon();
+    let looping = run_detached(&d, &["--restart", "always", "busybox", "sleep", "2"]);
+    let stopped_always = run_detached(&d, &["--restart", "always", "busybox", "sleep", "1000"]);
+    let stopped_unless = run_detached(
+        &d,
+        &["--restart", "unless-stopped", "busybox", "sleep", "1000"],
+    );
+    cli(&d, &["stop", "-t", "0", &stopped_always]).ok();
+    cli(&d, &["stop", "-t", "0", &stopped_unless]).ok();
+    d.kill_and_restart();
+    // The re-adopted container's next exit is restarted by the new daemon.
+    eventually(Duration::from_secs(15), || {
+        (restart_count(&d, &looping) >= 1).then_some(())
+    })
+    .expect("re-adopted container was not restarted");
+    // moby's restore: `always` comes back even after a manual stop, `unless-stopped` not.
+    eventually(Duration::from_secs(10), || {
+        (inspect(&d, &stopped_always, "{{.State.Status}}") == "running").then_some(())
+    })
+    .expect("always container not started at daemon start");
+    assert_eq!(inspect(&d, &stopped_unless, "{{.State.Status}}"), "exited");
+    d.assert_clean();
+}
