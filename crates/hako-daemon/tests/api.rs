@@ -126,16 +126,16 @@ async fn unknown_routes_and_methods_are_page_not_found() {
 async fn unimplemented_endpoints_name_themselves() {
     let d = TestDaemon::start().await;
     for (method, path, name) in [
-        ("GET", "/networks", "GET /networks"),
+        ("POST", "/networks/n/connect", "POST /networks/{id}/connect"),
         (
             "GET",
             "/containers/web/attach/ws",
             "GET /containers/{name}/attach/ws",
         ),
         (
-            "POST",
-            "/images/127.0.0.1:5000/busybox/push",
-            "POST /images/{name}/push",
+            "GET",
+            "/images/127.0.0.1:5000/busybox/history",
+            "GET /images/{name}/history",
         ),
         ("POST", "/build", "POST /build"),
     ] {

@@ -160,9 +160,9 @@ fn known_but_unserved_routes_are_501s() {
     assert_eq!(m.route.endpoint, Endpoint::NotImplemented);
     assert_eq!(m.name(), "GET /containers/{name}/attach/ws");
     for (method, path) in [
-        (Method::GET, "/networks"),
+        (Method::POST, "/networks/n/connect"),
         (Method::POST, "/build"),
-        (Method::POST, "/images/busybox/push"),
+        (Method::GET, "/images/busybox/history"),
         (Method::GET, "/system/df"),
     ] {
         let m = find(&method, path).unwrap();

@@ -48,9 +48,40 @@ pub fn temp_options() -> (DaemonOptions, tempfile::TempDir, tempfile::TempDir) {
         cgroup_parent: format!("hako-test-{}", std::process::id()),
         exe: hako_exe().unwrap_or_else(|| PathBuf::from("/nonexistent/hako")),
         socket_group: String::new(),
+        bridge: String::new(),
+        bip: String::new(),
         ..DaemonOptions::default()
     };
+    let (bridge, bip) = net_slot();
+    let opts = DaemonOptions {
+        bridge,
+        bip,
+        ..opts
+    };
     (opts, data, exec)
+}
+
+/// A default bridge and subnet of this daemon's own (`hkd<N>`, `10.211.<N>.1/24`), held by
+/// a lock file until the test process exits, so that parallel tests never share one.
+fn net_slot() -> (String, String) {
+    let dir = std::path::Path::new("/tmp/hako-daemon-test-nets");
+    let _ = std::fs::create_dir_all(dir);
+    for n in 0..250u16 {
+        let Ok(f) = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(format!("{n}.lock")))
+        else {
+            continue;
+        };
+        if f.try_lock().is_ok() {
+            // Held for the life of the process.
+            std::mem::forget(f);
+            return (format!("hkd{n}"), format!("10.211.{n}.1/24"));
+        }
+    }
+    ("hkd-spare".into(), "10.211.250.1/24".into())
 }
 
 /// The `hako` binary of this target dir, if it has been built (container tests need it
