@@ -301,6 +301,9 @@ impl Engine {
                     .map(|v| v.into_keys().collect())
                     .unwrap_or_default(),
                 stop_signal: c.stop_signal,
+                healthcheck: c
+                    .healthcheck
+                    .and_then(|v| crate::container::health::from_image_json(&v)),
             },
             lower_dirs,
             warnings,

@@ -2,7 +2,7 @@
 
 use hako_api_types::ApiVersion;
 use hako_api_types::container::{ContainerConfig as WireConfig, ContainerCreateBody};
-use hako_engine::container::config::{ContainerConfig, CreateRequest, HostConfig};
+use hako_engine::container::config::{ContainerConfig, CreateRequest, HealthCheck, HostConfig};
 
 use super::{ConvertError, Wire, refuse};
 
@@ -114,13 +114,6 @@ impl TryFrom<Wire<WireConfig>> for ContainerConfig {
     type Error = ConvertError;
 
     fn try_from(Wire(c): Wire<WireConfig>) -> Result<Self, Self::Error> {
-        let health_disabled = |t: &[String]| t.is_empty() || t == ["NONE"];
-        refuse(
-            c.healthcheck
-                .as_ref()
-                .is_some_and(|h| !health_disabled(h.test.as_deref().unwrap_or_default())),
-            "Config.Healthcheck (--health-cmd)",
-        )?;
         Ok(ContainerConfig {
             hostname: c.hostname,
             domainname: c.domainname,
@@ -141,6 +134,13 @@ impl TryFrom<Wire<WireConfig>> for ContainerConfig {
             labels: c.labels.unwrap_or_default(),
             stop_signal: c.stop_signal.filter(|s| !s.is_empty()),
             stop_timeout: c.stop_timeout,
+            healthcheck: c.healthcheck.map(|h| HealthCheck {
+                test: h.test.unwrap_or_default(),
+                interval: h.interval,
+                timeout: h.timeout,
+                start_period: h.start_period,
+                retries: h.retries,
+            }),
         })
     }
 }
@@ -222,18 +222,6 @@ mod tests {
 
     #[test]
     fn unsupported_features_are_named() {
-        let e: ApiError = CreateRequest::try_from(input(
-            r#"{"Image":"busybox","Healthcheck":{"Test":["CMD-SHELL","true"]}}"#,
-            None,
-            ApiVersion::CURRENT,
-        ))
-        .unwrap_err()
-        .into();
-        assert_eq!(e.status(), 501);
-        assert_eq!(
-            e.message(),
-            "Config.Healthcheck (--health-cmd) is not implemented in hako yet"
-        );
         let ok = CreateRequest::try_from(input(
             r#"{"Image":"busybox","Healthcheck":{"Test":["NONE"]}}"#,
             None,

@@ -11,7 +11,15 @@ pub fn status(state: &State, now: i128) -> String {
     // Nanoseconds to seconds as f64 loses nothing a human-readable duration shows.
     let since = |t: &str| human_duration(unix_nanos(t).map_or(0, |t| now - t) as f64 / 1e9);
     match state.status {
-        Status::Running => format!("Up {}", since(&state.started_at)),
+        Status::Running => {
+            let health = match state.health.as_ref().map(|h| h.status.as_str()) {
+                Some("starting") => " (health: starting)",
+                Some("healthy") => " (healthy)",
+                Some("unhealthy") => " (unhealthy)",
+                _ => "",
+            };
+            format!("Up {}{health}", since(&state.started_at))
+        }
         Status::Paused => format!("Up {} (Paused)", since(&state.started_at)),
         Status::Restarting => format!(
             "Restarting ({}) {} ago",

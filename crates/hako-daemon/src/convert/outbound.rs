@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use hako_api_types::container::{
     ContainerConfig as WireConfig, ContainerInspect, ContainerState, ContainerSummary, EmptyObject,
-    GraphDriverData, HostConfig as WireHostConfig, LogConfig as WireLogConfig,
-    Resources as WireResources, RestartPolicy as WireRestartPolicy, SummaryHostConfig,
-    SummaryNetworkSettings, Ulimit as WireUlimit,
+    GraphDriverData, Health, HealthConfig, HealthcheckResult, HostConfig as WireHostConfig,
+    LogConfig as WireLogConfig, Resources as WireResources, RestartPolicy as WireRestartPolicy,
+    SummaryHostConfig, SummaryNetworkSettings, Ulimit as WireUlimit,
 };
 use hako_engine::container::config::{ContainerConfig, HostConfig};
 use hako_engine::container::status::Status;
@@ -86,7 +86,21 @@ pub fn container_inspect(v: ContainerView) -> ContainerInspect {
         error: s.error.clone(),
         started_at: s.started_at.clone(),
         finished_at: s.finished_at.clone(),
-        health: None,
+        health: s.health.as_ref().map(|h| Health {
+            status: h.status.clone(),
+            failing_streak: h.failing_streak,
+            log: Some(
+                h.log
+                    .iter()
+                    .map(|l| HealthcheckResult {
+                        start: l.start.clone(),
+                        end: l.end.clone(),
+                        exit_code: l.exit_code,
+                        output: l.output.clone(),
+                    })
+                    .collect(),
+            ),
+        }),
     };
     let os = v.platform.split('/').next().unwrap_or("linux").to_string();
     ContainerInspect {
@@ -164,6 +178,14 @@ pub fn config_out(c: &ContainerConfig) -> WireConfig {
         labels: Some(c.labels.clone()),
         stop_signal: c.stop_signal.clone(),
         stop_timeout: c.stop_timeout,
+        healthcheck: c.healthcheck.as_ref().map(|h| HealthConfig {
+            test: Some(h.test.clone()),
+            interval: h.interval,
+            timeout: h.timeout,
+            start_period: h.start_period,
+            retries: h.retries,
+            ..HealthConfig::default()
+        }),
         ..WireConfig::default()
     }
 }

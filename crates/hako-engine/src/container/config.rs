@@ -50,6 +50,25 @@ pub struct ContainerConfig {
     pub stop_signal: Option<String>,
     /// `--stop-timeout` in seconds.
     pub stop_timeout: Option<i64>,
+    /// `Healthcheck` (`--health-*`), with the image's merged in.
+    pub healthcheck: Option<HealthCheck>,
+}
+
+/// Docker's `Healthcheck`. Durations in nanoseconds; 0 means the default (or the image's).
+/// `test`: `[]` inherit, `["NONE"]` disabled, `["CMD", args...]`, `["CMD-SHELL", command]`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(default)]
+pub struct HealthCheck {
+    /// The probe.
+    pub test: Vec<String>,
+    /// Time between probes.
+    pub interval: i64,
+    /// A probe running longer fails.
+    pub timeout: i64,
+    /// Failures in this time after start do not count.
+    pub start_period: i64,
+    /// Consecutive failures that make the container unhealthy.
+    pub retries: i64,
 }
 
 /// Host-side settings (Docker's `HostConfig`).

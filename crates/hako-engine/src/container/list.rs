@@ -109,7 +109,12 @@ impl Engine {
             });
             let network_ok =
                 f.matches_any("network", |n| n == v.host_config.network_mode.to_string());
-            let health_ok = f.matches_any("health", |h| h == "none");
+            let health = v
+                .state
+                .health
+                .as_ref()
+                .map_or("none", |h| h.status.as_str());
+            let health_ok = f.matches_any("health", |h| h == health);
             let task_ok = f.matches_any("is-task", |t| t == "false");
             if name_ok
                 && id_ok

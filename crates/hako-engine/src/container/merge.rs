@@ -27,6 +27,8 @@ pub struct ImageDefaults {
     pub volumes: Vec<String>,
     /// `STOPSIGNAL`.
     pub stop_signal: Option<String>,
+    /// `HEALTHCHECK`.
+    pub healthcheck: Option<super::config::HealthCheck>,
 }
 
 /// Fills `config` from the image the way Docker does, then derives the program and its
@@ -70,6 +72,28 @@ pub fn merge(config: &mut ContainerConfig, image: &ImageDefaults) -> Result<(Str
     }
     if config.stop_signal.as_deref().is_none_or(str::is_empty) {
         config.stop_signal = image.stop_signal.clone();
+    }
+    // Docker's rule: the container's health check inherits the image's test when its own
+    // is empty, and each zero field from the image.
+    if let Some(img) = &image.healthcheck {
+        match &mut config.healthcheck {
+            None => config.healthcheck = Some(img.clone()),
+            Some(h) => {
+                if h.test.is_empty() {
+                    h.test = img.test.clone();
+                }
+                for (mine, theirs) in [
+                    (&mut h.interval, img.interval),
+                    (&mut h.timeout, img.timeout),
+                    (&mut h.start_period, img.start_period),
+                    (&mut h.retries, img.retries),
+                ] {
+                    if *mine == 0 {
+                        *mine = theirs;
+                    }
+                }
+            }
+        }
     }
     // `--entrypoint ""` arrives as [""] and means "no entrypoint".
     if config

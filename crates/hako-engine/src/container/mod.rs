@@ -11,6 +11,7 @@ pub(crate) mod attach;
 pub(crate) mod caps;
 pub(crate) mod entry;
 pub(crate) mod etc_files;
+pub(crate) mod health;
 pub(crate) mod merge;
 pub(crate) mod record;
 pub(crate) mod registry;

@@ -117,6 +117,16 @@ impl Engine {
         st.exit_code = 0;
         st.oom_killed = false;
         st.started_at = timefmt::rfc3339_nano(timefmt::now_nanos());
+        let health_check = inner
+            .record
+            .config
+            .healthcheck
+            .clone()
+            .filter(|h| super::health::probe_cmd(h).is_some());
+        inner.state.health = health_check.as_ref().map(|_| super::status::Health {
+            status: "starting".into(),
+            ..Default::default()
+        });
         state::write_json(&entry.state_path(), &inner.state, false)?;
         entry.publish(&inner.state, false);
         let generation = inner.generation;
@@ -130,6 +140,9 @@ impl Engine {
                 let status = running.wait().await;
                 engine.on_exit(&entry, generation, status).await;
             });
+        }
+        if let Some(check) = health_check {
+            self.spawn_health_monitor(entry, generation, check);
         }
         Ok(())
     }
