@@ -167,6 +167,47 @@ fn passing_probe_makes_the_container_healthy() {
 }
 
 #[test]
+fn probes_resume_after_a_daemon_restart() {
+    let mut d = daemon();
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "hc-readopt",
+        "--health-cmd",
+        "test -e /tmp/ok",
+        "--health-interval",
+        "200ms",
+        "--health-retries",
+        "1",
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .ok();
+    let bad = eventually(Duration::from_secs(20), || {
+        (health(&d, "hc-readopt") == "unhealthy").then_some(())
+    });
+    assert!(
+        bad.is_some(),
+        "never unhealthy: {}",
+        health(&d, "hc-readopt")
+    );
+    d.kill_and_restart();
+    d.hako(&["exec", "hc-readopt", "touch", "/tmp/ok"]).ok();
+    let good = eventually(Duration::from_secs(20), || {
+        (health(&d, "hc-readopt") == "healthy").then_some(())
+    });
+    assert!(
+        good.is_some(),
+        "never healthy: {}",
+        health(&d, "hc-readopt")
+    );
+    d.hako(&["rm", "-f", "hc-readopt"]).ok();
+    d.assert_clean();
+}
+
+#[test]
 fn docker_cli_health_checks() {
     let d = daemon();
     let Some(r) = d.docker(&[

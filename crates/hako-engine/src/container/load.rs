@@ -99,6 +99,10 @@ impl Engine {
         let entry = entry.clone();
         if alive {
             info!(container.id = %entry.id, "re-adopted running container");
+            let check = entry.inner.lock().await.record.config.healthcheck.clone();
+            if let Some(check) = check.filter(|h| super::health::probe_cmd(h).is_some()) {
+                engine.spawn_health_monitor(&entry, 1, check);
+            }
             tokio::spawn(async move {
                 let status = monitor.wait().await;
                 engine.on_exit(&entry, 1, status).await;
