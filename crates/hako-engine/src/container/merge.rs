@@ -136,6 +136,45 @@ mod tests {
     }
 
     #[test]
+    fn healthcheck_inherits_the_images() {
+        use crate::container::config::HealthCheck;
+        let img = ImageDefaults {
+            healthcheck: Some(HealthCheck {
+                test: strings(&["CMD", "true"]),
+                interval: 5,
+                retries: 2,
+                ..HealthCheck::default()
+            }),
+            ..image()
+        };
+        let mut c = ContainerConfig::default();
+        merge(&mut c, &img).unwrap();
+        assert_eq!(c.healthcheck, img.healthcheck);
+        let mut c = ContainerConfig {
+            healthcheck: Some(HealthCheck {
+                interval: 7,
+                ..HealthCheck::default()
+            }),
+            ..Default::default()
+        };
+        merge(&mut c, &img).unwrap();
+        let h = c.healthcheck.unwrap();
+        assert_eq!(
+            (h.test, h.interval, h.retries),
+            (strings(&["CMD", "true"]), 7, 2)
+        );
+        let mut c = ContainerConfig {
+            healthcheck: Some(HealthCheck {
+                test: strings(&["NONE"]),
+                ..HealthCheck::default()
+            }),
+            ..Default::default()
+        };
+        merge(&mut c, &img).unwrap();
+        assert_eq!(c.healthcheck.unwrap().test, strings(&["NONE"]));
+    }
+
+    #[test]
     fn image_defaults_fill_gaps() {
         let mut c = ContainerConfig {
             env: strings(&["A=user"]),
