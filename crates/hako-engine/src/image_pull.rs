@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-pub use hako_image::registry::{AuthConfig, PullEvent};
-use hako_image::registry::{PullOptions, RegistryConfig};
+pub use hako_image::registry::{AuthConfig, PullEvent, PushEvent};
+use hako_image::registry::{PullOptions, PushOptions, RegistryConfig};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
@@ -109,6 +109,83 @@ impl Engine {
             warnings: outcome.warnings.clone(),
             reference: familiar,
         })
+    }
+}
+
+/// Push progress callback: called from the push's thread.
+pub type PushProgress = Arc<dyn Fn(PushEvent) + Send + Sync>;
+
+/// What a finished push reports.
+#[derive(Debug, Clone)]
+pub struct PushSummary {
+    /// `t1: digest: sha256:... size: 527`.
+    pub status: String,
+    /// The manifest digest.
+    pub digest: String,
+    /// The tag pushed.
+    pub tag: String,
+    /// The manifest size.
+    pub size: u64,
+}
+
+impl Engine {
+    /// `POST /images/{name}/push?tag=`: pushes `name` (with `tag` when given).
+    pub async fn image_push(
+        &self,
+        name: &str,
+        tag: Option<&str>,
+        registry_auth: Option<&str>,
+        progress: PushProgress,
+    ) -> Result<PushSummary> {
+        let reference = match tag.filter(|t| !t.is_empty()) {
+            Some(t) => format!("{name}:{t}"),
+            None => name.to_owned(),
+        };
+        let opts = PushOptions {
+            auth: registry_auth.and_then(AuthConfig::from_header),
+            registry: self.registry_config(),
+        };
+        let store = self.images.clone();
+        let target = reference.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let events = move |e: PushEvent| progress(e);
+            store.push(&target, &opts, &events)
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))??;
+        self.events.emit(
+            "image",
+            "push",
+            &reference,
+            [("name".to_string(), reference.clone())].into(),
+        );
+        Ok(PushSummary {
+            status: outcome.status_line(),
+            digest: outcome.digest.to_string(),
+            tag: outcome.tag.clone(),
+            size: outcome.size,
+        })
+    }
+
+    /// `POST /images/{name}/tag?repo=&tag=`.
+    pub async fn image_tag(&self, source: &str, repo: &str, tag: Option<&str>) -> Result<()> {
+        let target = match tag.filter(|t| !t.is_empty()) {
+            Some(t) => format!("{repo}:{t}"),
+            None => repo.to_owned(),
+        };
+        let store = self.images.clone();
+        let source = source.to_owned();
+        let target2 = target.clone();
+        tokio::task::spawn_blocking(move || store.tag(&source, &target2))
+            .await
+            .map_err(|e| EngineError::Task(e.to_string()))??;
+        self.events.emit(
+            "image",
+            "tag",
+            &target,
+            [("name".to_string(), target.clone())].into(),
+        );
+        Ok(())
     }
 }
 

@@ -98,6 +98,10 @@ enum Command {
     Import(import::Args),
     /// Download an image from a registry
     Pull(pull::Args),
+    /// Upload an image to a registry
+    Push(pull::PushArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(pull::TagArgs),
     /// Log in to a registry
     Login(login::LoginArgs),
     /// Log out from a registry
@@ -218,6 +222,10 @@ enum ImageCmd {
     Import(import::Args),
     /// Download an image from a registry
     Pull(pull::Args),
+    /// Upload an image to a registry
+    Push(pull::PushArgs),
+    /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+    Tag(pull::TagArgs),
     /// Display detailed information on one or more images
     Inspect(inspect::TypedArgs),
 }
@@ -406,13 +414,6 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, wait::run(ctx, a).await)
         }
         Command::Events(a) => (None, events::run(ctx, a).await),
-        Command::Volume(c) => (None, volume::run(ctx, c).await),
-        Command::Cp(a) => (None, cp::run(ctx, a).await),
-        Command::Diff(a) => (None, cp::diff(ctx, a).await),
-        Command::Export(a) => (None, cp::export(ctx, a).await),
-        Command::Pull(a) | Command::Image(ImageCmd::Pull(a)) => (None, pull::run(ctx, a).await),
-        Command::Login(a) => (None, login::login(ctx, a).await),
-        Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Pause(a) | Command::Container(ContainerCmd::Pause(a)) => {
             (None, resources::pause(ctx, a, "pause").await)
         }
@@ -435,7 +436,18 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, resources::stats(ctx, a).await)
         }
         Command::Container(ContainerCmd::Prune(a)) => (None, resources::prune(ctx, a).await),
+        Command::Pull(a) | Command::Image(ImageCmd::Pull(a)) => (None, pull::run(ctx, a).await),
+        Command::Push(a) | Command::Image(ImageCmd::Push(a)) => {
+            (None, pull::push_run(ctx, a).await)
+        }
+        Command::Tag(a) | Command::Image(ImageCmd::Tag(a)) => (None, pull::tag_run(ctx, a).await),
+        Command::Login(a) => (None, login::login(ctx, a).await),
+        Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),
+        Command::Volume(c) => (None, volume::run(ctx, c).await),
+        Command::Cp(a) => (None, cp::run(ctx, a).await),
+        Command::Diff(a) => (None, cp::diff(ctx, a).await),
+        Command::Export(a) => (None, cp::export(ctx, a).await),
         Command::Daemon { .. } => (
             None,
             Err(StatusError::new(

@@ -145,6 +145,105 @@ pub async fn pull(
     Ok(full)
 }
 
+/// `hako push NAME[:TAG]`.
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "hako push [OPTIONS] NAME[:TAG]")]
+pub struct PushArgs {
+    /// Push all tags of an image to the repository
+    #[arg(short = 'a', long = "all-tags")]
+    all_tags: bool,
+    /// Suppress verbose output
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Skip image signing
+    #[arg(long = "disable-content-trust", default_value_t = true, hide = true)]
+    disable_content_trust: bool,
+    /// Image to push
+    #[arg(value_name = "NAME[:TAG]")]
+    name: String,
+}
+
+/// `hako push`: `POST /images/{name}/push?tag=` with `X-Registry-Auth`, progress drawn as
+/// for pulls.
+pub async fn push_run(ctx: &Ctx, a: PushArgs) -> anyhow::Result<i32> {
+    if a.all_tags {
+        return Err(StatusError::new(1, "pushing all tags (-a) is not supported yet").into());
+    }
+    let client = ctx.client().await?;
+    let full = tagged(&a.name);
+    let slash = full.rfind('/').map_or(0, |i| i + 1);
+    let i = full[slash..].rfind(':').map_or(full.len(), |i| slash + i);
+    let (name, tag) = (&full[..i], full.get(i + 1..).unwrap_or("latest"));
+    let q = serde_urlencoded::to_string([("tag", tag)])?;
+    let mut req = client.build(
+        http::Method::POST,
+        &format!("/images/{name}/push?{q}"),
+        None,
+        "application/json",
+    )?;
+    // The docker CLI always sends the header (an empty auth when it has none).
+    let auth = registry_auth(&full).unwrap_or_else(|| "e30=".to_owned());
+    if let Ok(v) = http::HeaderValue::from_str(&auth) {
+        req.headers_mut().insert("x-registry-auth", v);
+    }
+    let resp = client.send_raw(req, false).await?;
+    let resp = crate::client::transport::check_status(resp).await?;
+    let out = if a.quiet {
+        Output::Quiet
+    } else if std::io::stdout().is_terminal() {
+        Output::Bars
+    } else {
+        Output::Lines
+    };
+    let mut body = resp.into_body();
+    let mut lines = LineSplitter::default();
+    let mut view = View::new(out);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
+        let Some(data) = frame.data_ref() else {
+            continue;
+        };
+        for line in lines.feed(data) {
+            let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
+                continue;
+            };
+            if let Some(err) = m.error_message() {
+                return Err(StatusError::new(1, err.to_owned()).into());
+            }
+            view.show(&m);
+        }
+    }
+    if a.quiet {
+        println!("{full}");
+    }
+    Ok(0)
+}
+
+/// `hako tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`.
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "hako tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]")]
+pub struct TagArgs {
+    /// Source image
+    source: String,
+    /// Target image
+    target: String,
+}
+
+/// `POST /images/{source}/tag?repo=&tag=`.
+pub async fn tag_run(ctx: &Ctx, a: TagArgs) -> anyhow::Result<i32> {
+    let client = ctx.client().await?;
+    let slash = a.target.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match a.target[slash..].rfind(':') {
+        Some(i) => (&a.target[..slash + i], &a.target[slash + i + 1..]),
+        None => (a.target.as_str(), ""),
+    };
+    let q = serde_urlencoded::to_string([("repo", repo), ("tag", tag)])?;
+    client
+        .call(http::Method::POST, &format!("/images/{}/tag?{q}", a.source))
+        .await?;
+    Ok(0)
+}
+
 /// Progress display state: moby's `DisplayJSONMessagesStream`. On a terminal each layer
 /// keeps its own line, redrawn in place (cursor up, clear line) as its status changes;
 /// otherwise every status change is one line and byte counts are left out.
@@ -171,7 +270,7 @@ impl View {
         match (self.out, m.id.as_deref()) {
             (Output::Quiet, _) => {}
             (Output::Lines, Some(id)) => {
-                if status != "Downloading" && status != "Extracting" {
+                if status != "Downloading" && status != "Extracting" && status != "Pushing" {
                     let _ = writeln!(o, "{id}: {status}");
                 }
             }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hako_api_types::progress::{JsonError, JsonMessage, JsonProgress};
 use hako_engine::EngineError;
-use hako_engine::image_pull::{AuthConfig, PullEvent};
+use hako_engine::image_pull::{AuthConfig, PullEvent, PushEvent, PushProgress, PushSummary};
 use hako_engine::image_pull::{PullProgress, PullRequest, PullSummary};
 use http::StatusCode;
 use tokio::sync::mpsc;
@@ -82,6 +82,115 @@ pub async fn pull(ctx: &Ctx, req: PullRequest) -> Result<Response, ApiError> {
         JSON,
         response::stream_body(lines),
     ))
+}
+
+/// `POST /images/{name}/push` and `/tag` query parameters.
+#[derive(Debug, Default, serde::Deserialize)]
+struct PushTagQuery {
+    #[serde(default)]
+    tag: Option<String>,
+    #[serde(default)]
+    repo: Option<String>,
+}
+
+type PushTask = JoinHandle<Result<PushSummary, EngineError>>;
+
+/// `POST /images/{name}/push?tag=` with `X-Registry-Auth`: Docker's JSON progress stream,
+/// ending with `<tag>: digest: sha256:... size: N` and the `aux` record.
+#[instrument(skip_all, fields(image = %name))]
+pub async fn push(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiError> {
+    let q: PushTagQuery = crate::query::parse(req.uri())?;
+    let auth = req
+        .headers()
+        .get("x-registry-auth")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Fail before streaming when there is nothing to push (Docker's plain 404).
+    let reference = match q.tag.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => format!("{name}:{t}"),
+        None => name.to_owned(),
+    };
+    ctx.engine.image_inspect(&reference).await?;
+    let (tx, rx) = mpsc::unbounded_channel::<JsonMessage>();
+    let progress: PushProgress = Arc::new(move |e| {
+        let _ = tx.send(push_message(e));
+    });
+    let engine = ctx.engine.clone();
+    let name = name.to_owned();
+    let task: PushTask = tokio::spawn(async move {
+        engine
+            .image_push(&name, q.tag.as_deref(), auth.as_deref(), progress)
+            .await
+    });
+    let lines = futures_util::stream::unfold((rx, Some(task)), |(mut rx, task)| async move {
+        if let Some(m) = rx.recv().await {
+            return Some((Ok::<_, BoxError>(line(&[m])), (rx, task)));
+        }
+        let result = task?.await;
+        let msgs = match result {
+            Ok(Ok(s)) => {
+                let mut done = status(s.status.clone(), None, None);
+                done.progress_detail = Some(JsonProgress::default());
+                let mut aux = JsonMessage::default();
+                aux.aux = Some(serde_json::json!({
+                    "Tag": s.tag, "Digest": s.digest, "Size": s.size
+                }));
+                aux.progress_detail = Some(JsonProgress::default());
+                vec![done, aux]
+            }
+            Ok(Err(e)) => vec![error_message(&e.to_string())],
+            Err(join) => vec![error_message(&join.to_string())],
+        };
+        Some((Ok(line(&msgs)), (rx, None)))
+    });
+    Ok(response::typed(
+        StatusCode::OK,
+        JSON,
+        response::stream_body(lines),
+    ))
+}
+
+/// `POST /images/{name}/tag?repo=&tag=`: 201 with no body.
+#[instrument(skip_all, fields(image = %name))]
+pub async fn tag(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiError> {
+    let q: PushTagQuery = crate::query::parse(req.uri())?;
+    let repo = q
+        .repo
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::invalid("repository name must have at least one component"))?;
+    ctx.engine.image_tag(name, &repo, q.tag.as_deref()).await?;
+    Ok(response::empty(StatusCode::CREATED))
+}
+
+/// A push event as Docker writes it.
+pub(crate) fn push_message(e: PushEvent) -> JsonMessage {
+    let empty = || Some(JsonProgress::default());
+    match e {
+        PushEvent::Repository { name } => status(
+            format!("The push refers to repository [{name}]"),
+            None,
+            None,
+        ),
+        PushEvent::Preparing { id } => status("Preparing", Some(id), empty()),
+        PushEvent::Pushing { id, current, total } => {
+            let mut m = status(
+                "Pushing",
+                Some(id),
+                Some(JsonProgress {
+                    current: Some(current as i64),
+                    total: Some(total as i64),
+                    ..JsonProgress::default()
+                }),
+            );
+            m.progress = Some(bar(current, total));
+            m
+        }
+        PushEvent::Pushed { id } => status("Pushed", Some(id), empty()),
+        PushEvent::Mounted { id, from } => {
+            status(format!("Mounted from {from}"), Some(id), empty())
+        }
+        PushEvent::Exists { id } => status("Layer already exists", Some(id), empty()),
+    }
 }
 
 /// `POST /auth`: checks credentials against the registry (`docker login`). Nothing is

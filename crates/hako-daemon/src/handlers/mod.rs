@@ -59,6 +59,8 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageDelete => images::delete(ctx, req, p).await,
         Endpoint::ImageCreate => images::create(ctx, req).await,
         Endpoint::Auth => image_pull::auth(ctx, req).await,
+        Endpoint::ImagePush => image_pull::push(ctx, req, p).await,
+        Endpoint::ImageTag => image_pull::tag(ctx, req, p).await,
         Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,

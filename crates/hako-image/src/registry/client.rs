@@ -256,6 +256,19 @@ impl Client {
     /// Sends a request, answering one auth challenge. Returns the final response whatever
     /// its status.
     fn send(&self, method: &str, url: &str, accept: Option<&str>) -> Result<Response<ureq::Body>> {
+        self.send_body(method, url, accept, None, || Ok(()))
+    }
+
+    /// As [`Client::send`] with a request body made by `body` (called again after an auth
+    /// challenge) and an optional `Content-Type`.
+    fn send_body<B: ureq::AsSendBody>(
+        &self,
+        method: &str,
+        url: &str,
+        accept: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Fn() -> Result<B>,
+    ) -> Result<Response<ureq::Body>> {
         let mut challenged = false;
         loop {
             let auth = self.current_auth();
@@ -263,10 +276,13 @@ impl Client {
             if let Some(a) = accept {
                 req = req.header("Accept", a);
             }
+            if let Some(c) = content_type {
+                req = req.header("Content-Type", c);
+            }
             if let Some(a) = &auth {
                 req = req.header("Authorization", a);
             }
-            let req = req.body(()).map_err(|e| transport(method, url, e))?;
+            let req = req.body(body()?).map_err(|e| transport(method, url, e))?;
             let resp = self.agent.run(req).map_err(|e| transport(method, url, e))?;
             if resp.status() != StatusCode::UNAUTHORIZED || challenged {
                 return Ok(resp);
@@ -439,6 +455,103 @@ impl Client {
             });
         }
         Ok(buf)
+    }
+}
+
+/// What [`Client::upload_blob`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uploaded {
+    /// The bytes were sent.
+    Pushed,
+    /// The registry mounted the blob from another repository.
+    Mounted,
+}
+
+impl Client {
+    /// The repository path (`library/busybox`).
+    pub fn repo(&self) -> &str {
+        &self.repo
+    }
+
+    /// `HEAD /v2/<name>/blobs/<digest>`: whether the repository already has the blob.
+    pub fn blob_exists(&self, digest: &Digest) -> Result<bool> {
+        let url = self.url("blobs", &digest.to_string());
+        let mut resp = self.send("HEAD", &url, None)?;
+        match resp.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => {
+                let body = read_small(&mut resp);
+                Err(status_error(status, &body, || format!("blob {digest}")))
+            }
+        }
+    }
+
+    /// Uploads the file at `path` as blob `digest`: a cross-repository mount from `from`
+    /// first when given (`POST .../uploads/?mount=&from=`), else a monolithic upload
+    /// (`POST .../uploads/`, then `PUT <location>?digest=` with the bytes).
+    pub fn upload_blob(
+        &self,
+        digest: &Digest,
+        path: &Path,
+        from: Option<&str>,
+    ) -> Result<Uploaded> {
+        let uploads = format!("{}/v2/{}/blobs/uploads/", self.base, self.repo);
+        let start = match from {
+            Some(from) => format!("{uploads}?mount={digest}&from={from}"),
+            None => uploads.clone(),
+        };
+        let mut resp = self.send_body("POST", &start, None, None, || Ok(&[][..]))?;
+        let status = resp.status();
+        if status == StatusCode::CREATED && from.is_some() {
+            return Ok(Uploaded::Mounted);
+        }
+        if !status.is_success() {
+            let body = read_small(&mut resp);
+            return Err(status_error(status, &body, || {
+                format!("starting the upload of blob {digest}")
+            }));
+        }
+        let location = header(&resp, "location").ok_or_else(|| Error::Registry {
+            kind: RegistryErrorKind::Unavailable,
+            message: format!("upload of blob {digest}: no Location in the registry's answer"),
+        })?;
+        let location = if location.starts_with('/') {
+            format!("{}{location}", self.base)
+        } else {
+            location
+        };
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let put = format!("{location}{sep}digest={digest}");
+        let mut resp =
+            self.send_body("PUT", &put, None, Some("application/octet-stream"), || {
+                std::fs::File::open(path).map_err(|source| Error::Read {
+                    what: format!("blob {digest}"),
+                    source,
+                })
+            })?;
+        if !resp.status().is_success() {
+            let status = resp.status();
+            let body = read_small(&mut resp);
+            return Err(status_error(status, &body, || {
+                format!("uploading blob {digest}")
+            }));
+        }
+        Ok(Uploaded::Pushed)
+    }
+
+    /// `PUT /v2/<name>/manifests/<tag>` with its media type.
+    pub fn put_manifest(&self, tag: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
+        let url = self.url("manifests", tag);
+        let mut resp = self.send_body("PUT", &url, None, Some(media_type), || Ok(bytes))?;
+        if !resp.status().is_success() {
+            let status = resp.status();
+            let body = read_small(&mut resp);
+            return Err(status_error(status, &body, || {
+                format!("pushing the manifest for {}:{tag}", self.repo)
+            }));
+        }
+        Ok(())
     }
 }
 

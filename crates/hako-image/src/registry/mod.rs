@@ -7,11 +7,15 @@
 //!   blobs streamed.
 //! - [`auth`]: Docker's `AuthConfig` (`X-Registry-Auth`) and `WWW-Authenticate` parsing.
 //! - [`pull`]: [`crate::ImageStore::pull`], with Docker's progress events.
+//! - [`push`]: [`crate::ImageStore::push`]: blobs (skipped, mounted or uploaded), then the
+//!   stored manifest.
 
 pub mod auth;
 pub mod client;
 pub mod pull;
+pub mod push;
 
 pub use auth::AuthConfig;
-pub use client::{Client, RegistryConfig, login};
+pub use client::{Client, RegistryConfig, Uploaded, login};
 pub use pull::{PullEvent, PullOptions, PullOutcome};
+pub use push::{PushEvent, PushOptions, PushOutcome};

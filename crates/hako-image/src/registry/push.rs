@@ -1,0 +1,207 @@
+//! `docker push`: the stored manifest of an image, its layer blobs and its config go to a
+//! registry, blobs first (each skipped when the repository has it, mounted from another
+//! repository of the same registry when the image came from one, else uploaded whole),
+//! then the manifest with its media type. The manifest pushed is the one stored, byte for
+//! byte, so the digest printed is the one the image was pulled with.
+
+use tracing::{info, instrument};
+
+use super::auth::AuthConfig;
+use super::client::{Client, RegistryConfig, Uploaded};
+use crate::content::{Manager, Provider};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::manifest::{self, Descriptor, Parsed};
+use crate::reference::Reference;
+use crate::store::{ImageStore, MAX_MANIFEST_SIZE};
+
+/// Options of [`ImageStore::push`].
+#[derive(Debug, Clone, Default)]
+pub struct PushOptions {
+    /// Credentials (from `X-Registry-Auth`).
+    pub auth: Option<AuthConfig>,
+    /// Insecure registries and CA directories.
+    pub registry: RegistryConfig,
+}
+
+/// What a push reports, in Docker's vocabulary (`id` is the blob's short digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushEvent {
+    /// `The push refers to repository [127.0.0.1:5000/busybox]`.
+    Repository {
+        /// The full repository name.
+        name: String,
+    },
+    /// `Preparing`.
+    Preparing {
+        /// Short layer digest.
+        id: String,
+    },
+    /// `Pushing` with bytes (sent whole: 0, then the size).
+    Pushing {
+        /// Short layer digest.
+        id: String,
+        /// Bytes sent.
+        current: u64,
+        /// Blob size.
+        total: u64,
+    },
+    /// `Pushed`.
+    Pushed {
+        /// Short layer digest.
+        id: String,
+    },
+    /// `Mounted from library/busybox`.
+    Mounted {
+        /// Short layer digest.
+        id: String,
+        /// The repository it was mounted from.
+        from: String,
+    },
+    /// `Layer already exists`.
+    Exists {
+        /// Short layer digest.
+        id: String,
+    },
+}
+
+/// What a push produced.
+#[derive(Debug, Clone)]
+pub struct PushOutcome {
+    /// The tag pushed.
+    pub tag: String,
+    /// The manifest's digest.
+    pub digest: Digest,
+    /// The manifest's size in bytes.
+    pub size: u64,
+}
+
+impl PushOutcome {
+    /// Docker's last line: `t1: digest: sha256:... size: 527`.
+    pub fn status_line(&self) -> String {
+        format!("{}: digest: {} size: {}", self.tag, self.digest, self.size)
+    }
+}
+
+impl ImageStore {
+    /// Pushes the image `name` resolves to under `name` (tag `latest` implied).
+    #[instrument(skip(self, opts, events))]
+    pub fn push(
+        &self,
+        name: &str,
+        opts: &PushOptions,
+        events: &(dyn Fn(PushEvent) + Sync),
+    ) -> Result<PushOutcome> {
+        let reference = Reference::parse_normalized(name)?;
+        if reference.digest().is_some() {
+            return Err(Error::invalid(
+                "reference",
+                format!("cannot push a digest reference: {name}"),
+            ));
+        }
+        let reference = reference.with_default_tag();
+        let tag = reference.tag().unwrap_or("latest").to_owned();
+        let image = self.resolve(&reference.to_string())?;
+        let desc: Descriptor = image.manifest.clone().ok_or_else(|| {
+            Error::invalid(
+                "push",
+                format!(
+                    "{} has no stored manifest (imported images cannot be pushed yet)",
+                    reference.familiar()
+                ),
+            )
+        })?;
+        let bytes = self.content().read_blob(&desc.digest, MAX_MANIFEST_SIZE)?;
+        let Parsed::Manifest(m) = manifest::parse(Some(&desc.media_type), &bytes)? else {
+            return Err(Error::invalid(
+                "push",
+                format!("{} is an index, not a manifest", desc.digest),
+            ));
+        };
+        for blob in m.layers.iter().chain(std::iter::once(&m.config)) {
+            if !self.content().contains(&blob.digest) {
+                return Err(Error::BlobNotFound {
+                    digest: blob.digest.clone(),
+                });
+            }
+        }
+        // Another repository of the same registry this image came from: blobs can be
+        // mounted from it instead of uploaded.
+        let mount_from = image
+            .repo_digests
+            .iter()
+            .chain(&image.repo_tags)
+            .filter_map(|r| Reference::parse_normalized(r).ok())
+            .find(|r| r.domain() == reference.domain() && r.path() != reference.path())
+            .map(|r| r.path().to_owned());
+
+        let client = Client::connect(&reference, &opts.registry, opts.auth.clone(), true)?;
+        events(PushEvent::Repository {
+            name: reference.name(),
+        });
+        for l in &m.layers {
+            events(PushEvent::Preparing {
+                id: l.digest.short().to_owned(),
+            });
+        }
+        let _guard = self.gc_shared();
+        for l in &m.layers {
+            self.push_blob(&client, l, mount_from.as_deref(), true, events)?;
+        }
+        self.push_blob(&client, &m.config, None, false, events)?;
+        let media_type = m
+            .media_type
+            .clone()
+            .filter(|t| manifest::media_types::is_manifest(t))
+            .unwrap_or_else(|| desc.media_type.clone());
+        client.put_manifest(&tag, &media_type, &bytes)?;
+        let digest = Digest::of(&bytes);
+        info!(%reference, %digest, "image pushed");
+        Ok(PushOutcome {
+            tag,
+            digest,
+            size: bytes.len() as u64,
+        })
+    }
+
+    fn push_blob(
+        &self,
+        client: &Client,
+        blob: &Descriptor,
+        mount_from: Option<&str>,
+        report: bool,
+        events: &(dyn Fn(PushEvent) + Sync),
+    ) -> Result<()> {
+        let id = blob.digest.short().to_owned();
+        let say = |e: PushEvent| {
+            if report {
+                events(e);
+            }
+        };
+        if client.blob_exists(&blob.digest)? {
+            say(PushEvent::Exists { id });
+            return Ok(());
+        }
+        say(PushEvent::Pushing {
+            id: id.clone(),
+            current: 0,
+            total: blob.size,
+        });
+        let path = self.content().blob_path(&blob.digest);
+        match client.upload_blob(&blob.digest, &path, mount_from)? {
+            Uploaded::Mounted => say(PushEvent::Mounted {
+                id,
+                from: mount_from.unwrap_or_default().to_owned(),
+            }),
+            Uploaded::Pushed => {
+                say(PushEvent::Pushing {
+                    id: id.clone(),
+                    current: blob.size,
+                    total: blob.size,
+                });
+                say(PushEvent::Pushed { id });
+            }
+        }
+        Ok(())
+    }
+}
