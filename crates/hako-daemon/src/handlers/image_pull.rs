@@ -131,11 +131,13 @@ pub async fn push(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiEr
             Ok(Ok(s)) => {
                 let mut done = status(s.status.clone(), None, None);
                 done.progress_detail = Some(JsonProgress::default());
-                let mut aux = JsonMessage::default();
-                aux.aux = Some(serde_json::json!({
-                    "Tag": s.tag, "Digest": s.digest, "Size": s.size
-                }));
-                aux.progress_detail = Some(JsonProgress::default());
+                let aux = JsonMessage {
+                    aux: Some(serde_json::json!({
+                        "Tag": s.tag, "Digest": s.digest, "Size": s.size
+                    })),
+                    progress_detail: Some(JsonProgress::default()),
+                    ..JsonMessage::default()
+                };
                 vec![done, aux]
             }
             Ok(Err(e)) => vec![error_message(&e.to_string())],
