@@ -9,6 +9,28 @@ use std::path::Path;
 
 use common::{Daemon, fixtures_dir};
 
+/// Starts the fixture registry on 127.0.0.1:5000 (idempotent; the script serialises
+/// callers).
+fn registry() -> &'static str {
+    let script = match std::env::var_os("HAKO_SHARED") {
+        Some(s) => std::path::PathBuf::from(s).join("fixtures/registry"),
+        None => std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/registry"
+        )),
+    };
+    let out = std::process::Command::new(script)
+        .arg("start")
+        .output()
+        .expect("run fixtures/registry");
+    assert!(
+        out.status.success(),
+        "registry start failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    "127.0.0.1:5000"
+}
+
 const BINFMT: &str = "/proc/sys/fs/binfmt_misc";
 const AARCH64: &str = "/proc/sys/fs/binfmt_misc/qemu-aarch64";
 
@@ -77,7 +99,31 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
     ])
     .ok();
 
+    // The single-arch arm64 image from the registry: pulled with Docker's warning.
+    let reg = registry();
+    let single = format!("{reg}/single-arm64");
+    let pulled = d.hako(&["pull", &single]).ok();
+    assert!(
+        pulled
+            .stderr
+            .contains("does not match the detected host platform")
+            || pulled
+                .stdout
+                .contains("does not match the detected host platform"),
+        "{pulled:?}"
+    );
+    let arm_busybox = format!("{reg}/busybox");
+    d.hako(&["pull", "-q", "--platform", "linux/arm64", &arm_busybox])
+        .ok();
+
     if !before.aarch64 {
+        let r = d.hako(&["run", "--rm", &single]);
+        assert_eq!(r.code, 125, "{r:?}");
+        assert!(
+            r.stderr
+                .contains("image platform linux/arm64/v8 cannot run on this host"),
+            "{r:?}"
+        );
         let r = d.hako(&["run", "--rm", "armbox", "uname", "-m"]);
         assert_eq!(r.code, 125, "{r:?}");
         for needle in [
@@ -127,6 +173,21 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
         );
     }
 
+    // The single-arch image's own command is `uname -m`.
+    let r = d.hako(&["run", "--rm", &single]).ok();
+    assert_eq!(r.stdout, "aarch64\n");
+    let r = d
+        .hako(&[
+            "run",
+            "--rm",
+            "--platform",
+            "linux/arm64",
+            &arm_busybox,
+            "uname",
+            "-m",
+        ])
+        .ok();
+    assert_eq!(r.stdout, "aarch64\n");
     let r = d.hako(&["run", "--rm", "armbox", "uname", "-m"]).ok();
     assert_eq!(r.stdout, "aarch64\n");
     // The foreign image is used with Docker's warning when no platform was asked for.
@@ -162,6 +223,27 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
     // A container created while emulation was there, started after it is gone.
     d.hako(&["create", "--name", "armc", "armbox", "uname", "-m"])
         .ok();
+    let ps = d
+        .hako(&[
+            "ps",
+            "-a",
+            "--filter",
+            "name=armc",
+            "--format",
+            "{{.Platform}}",
+        ])
+        .ok();
+    assert_eq!(ps.stdout, "linux/arm64/v8\n");
+    if let Some(r) = d.docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        "name=armc",
+        "--format",
+        "{{.Platform}}",
+    ]) {
+        assert_eq!(r.ok().stdout, "linux/arm64/v8\n");
+    }
 
     let r = d.hako(&["emulation", "uninstall"]).ok();
     if before.aarch64 {

@@ -28,7 +28,10 @@ pub use stats::{
     NetworkStats, PidsStats, PruneQuery, RenameQuery, StatsQuery, StatsResponse, ThrottlingData,
     TopQuery, TopResponse, UpdateBody, UpdateResponse,
 };
-pub use summary::{ContainerSummary, Port, SummaryHostConfig, SummaryNetworkSettings};
+pub use summary::{
+    ContainerSummary, ManifestDescriptor, OciPlatform, Port, SummaryHostConfig,
+    SummaryNetworkSettings,
+};
 
 use serde::{Deserialize, Serialize};
 

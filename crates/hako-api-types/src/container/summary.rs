@@ -42,6 +42,69 @@ pub struct ContainerSummary {
     pub network_settings: Option<SummaryNetworkSettings>,
     #[serde(default)]
     pub mounts: Vec<MountPoint>,
+    /// API 1.46+: the image manifest the container runs; docker 28's `ps` shows its
+    /// platform in the `Platform` column.
+    #[serde(
+        rename = "ImageManifestDescriptor",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_manifest_descriptor: Option<ManifestDescriptor>,
+}
+
+/// An OCI descriptor as moby sends it (`mediaType`, `digest`, `size`, `platform`); hako
+/// fills what it knows, the platform always.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestDescriptor {
+    #[serde(
+        rename = "mediaType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub media_type: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<OciPlatform>,
+}
+
+/// An OCI platform (`{"architecture", "os", "variant"}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OciPlatform {
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+}
+
+impl OciPlatform {
+    /// From `os/arch[/variant]`; `None` for an empty or malformed string.
+    pub fn parse(s: &str) -> Option<OciPlatform> {
+        let mut parts = s.split('/');
+        let os = parts.next().filter(|p| !p.is_empty())?;
+        let architecture = parts.next().filter(|p| !p.is_empty())?;
+        let variant = parts.next().unwrap_or("");
+        parts.next().is_none().then(|| OciPlatform {
+            architecture: architecture.to_string(),
+            os: os.to_string(),
+            variant: variant.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for OciPlatform {
+    /// containerd's `platforms.Format`: `linux/arm64/v8`, `linux/amd64`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if !self.variant.is_empty() {
+            write!(f, "/{}", self.variant)?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -172,10 +172,15 @@ fn row(c: &ContainerSummary, trunc: bool, now: i64) -> gtmpl::Value {
         ("Networks", networks.join(",")),
         ("LocalVolumes", local_volumes.to_string()),
     ]);
-    // docker 28 has a Platform column from the image manifest descriptor; list answers
-    // of API < 1.46 have none, so it is nil (JSON null), as docker shows it.
+    // docker 28's Platform column comes from the image manifest descriptor; an answer
+    // without one shows nil (JSON null), as docker does.
     if let gtmpl::Value::Object(m) = &mut row {
-        m.insert("Platform".into(), gtmpl::Value::Nil);
+        let platform = c
+            .image_manifest_descriptor
+            .as_ref()
+            .and_then(|d| d.platform.as_ref())
+            .map_or(gtmpl::Value::Nil, |p| gtmpl::Value::String(p.to_string()));
+        m.insert("Platform".into(), platform);
         let labels = c.labels.iter().flatten();
         m.insert(
             crate::format::goprint::LABELS_FIELD.into(),

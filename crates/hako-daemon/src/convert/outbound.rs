@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use hako_api_types::container::{
     ContainerConfig as WireConfig, ContainerInspect, ContainerState, ContainerSummary, EmptyObject,
     GraphDriverData, Health, HealthConfig, HealthcheckResult, HostConfig as WireHostConfig,
-    LogConfig as WireLogConfig, Resources as WireResources, RestartPolicy as WireRestartPolicy,
-    SummaryHostConfig, SummaryNetworkSettings, Ulimit as WireUlimit,
+    LogConfig as WireLogConfig, ManifestDescriptor, OciPlatform, Resources as WireResources,
+    RestartPolicy as WireRestartPolicy, SummaryHostConfig, SummaryNetworkSettings,
+    Ulimit as WireUlimit,
 };
 use hako_engine::container::config::{ContainerConfig, HostConfig};
 use hako_engine::container::status::Status;
@@ -67,6 +68,10 @@ pub fn container_summary(v: &ContainerView, now: i128) -> ContainerSummary {
             networks: Some(super::network::endpoints(v)),
         }),
         mounts: super::mounts::mount_points_out(&v.mount_points),
+        image_manifest_descriptor: OciPlatform::parse(&v.platform).map(|p| ManifestDescriptor {
+            platform: Some(p),
+            ..ManifestDescriptor::default()
+        }),
     }
 }
 
