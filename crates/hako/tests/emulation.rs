@@ -1,6 +1,6 @@
-//! Emulation of other CPU architectures through the real binfmt_misc and Debian's
-//! qemu-user-static: the clear refusal before `emulation install`, arm64 busybox reporting
-//! aarch64 after it, and `uninstall` restoring binfmt_misc as it was. binfmt_misc is
+//! Emulation of other CPU architectures through the real binfmt_misc, Debian's
+//! qemu-user-static and the fixture registry: the clear refusal before `emulation install`,
+//! arm64 images reporting aarch64 after it, and `uninstall` restoring binfmt_misc as it was. binfmt_misc is
 //! machine-wide, so every step that depends on its state is in this one test.
 
 mod common;
@@ -8,28 +8,6 @@ mod common;
 use std::path::Path;
 
 use common::{Daemon, fixtures_dir};
-
-/// Starts the fixture registry on 127.0.0.1:5000 (idempotent; the script serialises
-/// callers).
-fn registry() -> &'static str {
-    let script = match std::env::var_os("HAKO_SHARED") {
-        Some(s) => std::path::PathBuf::from(s).join("fixtures/registry"),
-        None => std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/registry"
-        )),
-    };
-    let out = std::process::Command::new(script)
-        .arg("start")
-        .output()
-        .expect("run fixtures/registry");
-    assert!(
-        out.status.success(),
-        "registry start failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    "127.0.0.1:5000"
-}
 
 const BINFMT: &str = "/proc/sys/fs/binfmt_misc";
 const AARCH64: &str = "/proc/sys/fs/binfmt_misc/qemu-aarch64";
@@ -100,7 +78,8 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
     .ok();
 
     // The single-arch arm64 image from the registry: pulled with Docker's warning.
-    let reg = registry();
+    common::start_registry(&[]);
+    let reg = "127.0.0.1:5000";
     let single = format!("{reg}/single-arm64");
     let pulled = d.hako(&["pull", &single]).ok();
     assert!(

@@ -5,32 +5,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use common::Daemon;
 
-fn shared_fixtures() -> PathBuf {
-    match std::env::var_os("HAKO_SHARED") {
-        Some(s) => PathBuf::from(s).join("fixtures"),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures"
-        )),
-    }
-}
-
-/// Starts the fixture registry (idempotent; the script serialises callers).
+/// Starts the fixture registry.
 fn registry() {
-    let out = Command::new(shared_fixtures().join("registry"))
-        .arg("start")
-        .output()
-        .expect("run fixtures/registry");
-    assert!(
-        out.status.success(),
-        "registry start failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::start_registry(&[]);
 }
 
 /// A repository name no other test run uses.

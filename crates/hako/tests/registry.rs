@@ -5,36 +5,14 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use common::{Daemon, Run, run_bounded};
 use serde_json::Value;
 
-fn shared_fixtures() -> PathBuf {
-    match std::env::var_os("HAKO_SHARED") {
-        Some(s) => PathBuf::from(s).join("fixtures"),
-        None => PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures"
-        )),
-    }
-}
-
-/// Starts the fixture registry with `flags` (idempotent; the script serialises callers).
+/// Starts the fixture registry with `flags` and returns `fixtures.json`.
 fn registry(flags: &[&str]) -> Value {
-    let out = Command::new(shared_fixtures().join("registry"))
-        .arg("start")
-        .args(flags)
-        .output()
-        .expect("run fixtures/registry");
-    assert!(
-        out.status.success(),
-        "registry start {flags:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = common::fixtures_dir().join("fixtures.json");
-    serde_json::from_slice(&std::fs::read(path).expect("fixtures.json")).expect("json")
+    common::start_registry(flags)
 }
 
 fn digest(fx: &Value, image: &str) -> String {

@@ -177,6 +177,19 @@ impl Drop for TestDaemon {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
+        // The daemon keeps its default bridge and nftables table (as dockerd keeps
+        // docker0); a test's own are removed with it.
+        if !self.opts.bridge.is_empty() {
+            let quiet = |args: &[&str], tool: &str| {
+                let _ = std::process::Command::new(tool)
+                    .args(args)
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            };
+            quiet(&["link", "del", &self.opts.bridge], "ip");
+            let table = format!("hako_{}", self.opts.bridge);
+            quiet(&["delete", "table", "ip", &table], "nft");
+        }
     }
 }
 

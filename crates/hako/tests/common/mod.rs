@@ -32,6 +32,35 @@ pub fn busybox_rootfs() -> PathBuf {
     fixtures_dir().join(format!("rootfs/busybox-{arch}.tar"))
 }
 
+/// `../shared/fixtures` beside the repository, or `$HAKO_SHARED/fixtures`.
+pub fn shared_fixtures() -> PathBuf {
+    match std::env::var_os("HAKO_SHARED") {
+        Some(s) => PathBuf::from(s).join("fixtures"),
+        None => PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures"
+        )),
+    }
+}
+
+/// Starts the fixture registry with `flags` (`--auth`, `--tls`; plain HTTP on
+/// 127.0.0.1:5000 without) and returns `fixtures.json`. Idempotent: the script serialises
+/// its callers and skips images already pushed.
+pub fn start_registry(flags: &[&str]) -> serde_json::Value {
+    let out = Command::new(shared_fixtures().join("registry"))
+        .arg("start")
+        .args(flags)
+        .output()
+        .expect("run fixtures/registry");
+    assert!(
+        out.status.success(),
+        "registry start {flags:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = fixtures_dir().join("fixtures.json");
+    serde_json::from_slice(&std::fs::read(path).expect("fixtures.json")).expect("json")
+}
+
 /// The real docker CLI, if present.
 pub fn docker_cli() -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
