@@ -97,6 +97,19 @@ pub async fn run_until(
             return Err(e.into());
         }
     };
+    if !opts.emulation.is_empty() {
+        match engine.emulation_install(opts.emulation.clone()).await {
+            Ok(changes) => {
+                for c in changes {
+                    info!(arch = %c.arch, handler = %c.handler, "emulation {}", c.action.as_str());
+                }
+            }
+            Err(e) => {
+                bound.iter().for_each(|p| socket::remove(p));
+                return Err(DaemonError::Emulation(e));
+            }
+        }
+    }
     for path in &bound {
         info!(socket = %path.display(), "API listening");
     }

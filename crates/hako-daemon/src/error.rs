@@ -155,6 +155,9 @@ pub enum DaemonError {
     /// The engine failed to open.
     #[error("cannot open the engine: {0}")]
     Engine(#[from] EngineError),
+    /// `--emulation` could not register what it names.
+    #[error("--emulation: {0}")]
+    Emulation(#[source] EngineError),
     /// TLS or TCP settings that cannot be served.
     #[error("{0}")]
     Tls(String),

@@ -32,6 +32,8 @@ pub struct DaemonOptions {
     pub tls: Option<crate::tls::TlsFiles>,
     /// Serve plain TCP on a non-loopback address (`--insecure-tcp`).
     pub insecure_tcp: bool,
+    /// Architectures to register qemu-user handlers for at start (`--emulation`).
+    pub emulation: Vec<String>,
 }
 
 impl DaemonOptions {
@@ -69,6 +71,7 @@ impl Default for DaemonOptions {
             tcp: Vec::new(),
             tls: None,
             insecure_tcp: false,
+            emulation: Vec::new(),
         }
     }
 }

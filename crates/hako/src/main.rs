@@ -66,6 +66,10 @@ struct DaemonArgs {
     /// Group owning the API sockets (mode 0660), created when absent; "" keeps root's.
     #[arg(long, short = 'G', default_value = hako_daemon::DaemonOptions::DEFAULT_GROUP)]
     group: String,
+    /// Register qemu-user handlers for these architectures at start (arm64, arm/v7, ...,
+    /// or all), as `hako emulation install` does.
+    #[arg(long, value_delimiter = ',', value_name = "ARCH")]
+    emulation: Vec<String>,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, short = 'l', env = "HAKO_LOG", default_value = "info")]
     log_level: String,
@@ -114,6 +118,17 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    // A misspelt architecture fails before anything is bound or created.
+    if let Some(bad) = args
+        .emulation
+        .iter()
+        .find(|a| *a != "all" && hako_engine::emulation::arch::lookup(a).is_none())
+    {
+        anyhow::bail!(
+            "--emulation: {}",
+            hako_engine::emulation::EmulationError::UnknownArch(bad.clone())
+        );
+    }
     let mut opts = hako_daemon::DaemonOptions {
         socket: args.socket,
         data_root: args.data_root,
@@ -122,6 +137,7 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
         bridge: args.bridge,
         bip: args.bip,
         socket_group: args.group,
+        emulation: args.emulation,
         ..hako_daemon::DaemonOptions::default()
     };
     let mut first_unix = true;

@@ -244,6 +244,28 @@ fn arm64_busybox_is_refused_clearly_then_runs_under_qemu_after_install() {
 }
 
 #[test]
+fn the_daemon_refuses_an_unknown_emulation_architecture_before_starting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let socket = tmp.path().join("hako.sock");
+    let mut cmd = std::process::Command::new(common::hako_bin());
+    cmd.arg("daemon")
+        .arg("--emulation")
+        .arg("arm64,vax")
+        .arg("--socket")
+        .arg(&socket)
+        .arg("--data-root")
+        .arg(tmp.path().join("data"));
+    let r = common::run_bounded(cmd, None);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("--emulation: unknown architecture \"vax\": choose from amd64, arm64"),
+        "{r:?}"
+    );
+    assert!(!socket.exists() && !tmp.path().join("data").exists());
+}
+
+#[test]
 fn unknown_architectures_are_named_in_the_error() {
     let d = Daemon::start();
     let r = d.hako(&["emulation", "install", "vax"]);
