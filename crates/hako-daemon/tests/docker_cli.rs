@@ -142,17 +142,11 @@ async fn docker_run_logs_exec_rm() {
     let (ok, out, err) = docker(&cli, &sock, &["rm", "-f", "bg", "failing"]).await;
     assert!(ok, "{err}");
     assert_eq!(out, "bg\nfailing\n");
-    let (ok, out, err) = docker(
-        &cli,
-        &sock,
-        &["run", "--rm", "-p", "80:80", "busybox", "true"],
-    )
-    .await;
+    // What hako does not serve yet answers 501 naming the route, and the CLI shows it.
+    let (ok, out, err) = docker(&cli, &sock, &["history", "busybox"]).await;
     assert!(!ok, "{out}");
     assert!(
-        err.contains(
-            "HostConfig.PortBindings (publishing ports, -p) is not implemented in hako yet"
-        ),
+        err.contains("GET /images/{name}/history is not implemented in hako yet"),
         "{err}"
     );
     fx.finish().await;
