@@ -144,6 +144,9 @@ fn sigterm_stops_the_daemon_and_removes_its_socket() {
             socket,
             data_root: dir.join("root"),
             exec_root: std::path::PathBuf::from(std::env::var_os("HAKO_DAEMON_TEST_EXEC").unwrap()),
+            // The parent's own bridge and subnet, never the host's default hako0.
+            bridge: std::env::var("HAKO_DAEMON_TEST_BRIDGE").unwrap(),
+            bip: std::env::var("HAKO_DAEMON_TEST_BIP").unwrap(),
             ..DaemonOptions::default()
         };
         let rt = tokio::runtime::Runtime::new().unwrap();
@@ -160,6 +163,8 @@ fn sigterm_stops_the_daemon_and_removes_its_socket() {
         ])
         .env(CHILD, &opts.socket)
         .env("HAKO_DAEMON_TEST_EXEC", &opts.exec_root)
+        .env("HAKO_DAEMON_TEST_BRIDGE", &opts.bridge)
+        .env("HAKO_DAEMON_TEST_BIP", &opts.bip)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -168,6 +173,19 @@ fn sigterm_stops_the_daemon_and_removes_its_socket() {
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let status = child.wait().unwrap();
+    // The daemon keeps its bridge and table across restarts, as dockerd keeps docker0;
+    // the test's own go with the test.
+    let quiet = |tool: &str, args: &[&str]| {
+        let _ = std::process::Command::new(tool)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .status();
+    };
+    quiet("ip", &["link", "del", &opts.bridge]);
+    quiet(
+        "nft",
+        &["delete", "table", "ip", &format!("hako_{}", opts.bridge)],
+    );
     assert!(status.success(), "daemon exited with {status}");
     assert!(!opts.socket.exists(), "SIGTERM must remove the socket");
 }
