@@ -5,7 +5,6 @@ use hako_api_types::container::{
     ContainerPruneResponse, Resources, RestartPolicy, StatsResponse, TopResponse, UpdateBody,
     UpdateResponse,
 };
-use hako_api_types::query::StopQuery;
 use hako_api_types::units::{go_fmt_g, human_size};
 
 use super::container_opts::parse::{ram_in_bytes, restart_policy};
@@ -52,15 +51,7 @@ pub struct RestartArgs {
 
 /// `POST /containers/{id}/restart`.
 pub async fn restart(ctx: &Ctx, a: RestartArgs) -> anyhow::Result<i32> {
-    let client = ctx.client().await?;
-    let q = serde_urlencoded::to_string(StopQuery {
-        signal: a.signal,
-        t: a.timeout,
-    })?;
-    each_container(&client, http::Method::POST, &a.containers, |c| {
-        with_query(format!("/containers/{c}/restart"), &q)
-    })
-    .await
+    super::stop::stop_each(ctx, "restart", a.signal, a.timeout, &a.containers).await
 }
 
 /// `hako rename`.

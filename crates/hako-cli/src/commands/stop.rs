@@ -24,13 +24,21 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
+    stop_each(ctx, "stop", a.signal, a.timeout, &a.containers).await
+}
+
+/// `POST /containers/{id}/<verb>?signal=&t=` for each container: stop and restart.
+pub(super) async fn stop_each(
+    ctx: &Ctx,
+    verb: &str,
+    signal: Option<String>,
+    t: Option<i64>,
+    containers: &[String],
+) -> anyhow::Result<i32> {
     let client = ctx.client().await?;
-    let q = serde_urlencoded::to_string(StopQuery {
-        signal: a.signal,
-        t: a.timeout,
-    })?;
-    each_container(&client, http::Method::POST, &a.containers, |c| {
-        with_query(format!("/containers/{c}/stop"), &q)
+    let q = serde_urlencoded::to_string(StopQuery { signal, t })?;
+    each_container(&client, http::Method::POST, containers, |c| {
+        with_query(format!("/containers/{c}/{verb}"), &q)
     })
     .await
 }
