@@ -222,6 +222,9 @@ pub struct Resources {
     pub pids_limit: Option<i64>,
     /// Block-IO weight, 10..1000.
     pub blkio_weight: Option<u16>,
+    /// `--oom-kill-disable`: a cgroup over its limit waits instead of losing a process
+    /// (cgroup v1 only; the engine discards it on v2 as Docker does).
+    pub oom_kill_disable: bool,
 }
 
 /// How a process ended, as Docker reports it.

@@ -429,6 +429,74 @@ fn update_changes_limits_of_a_running_container() {
     d.assert_clean();
 }
 
+/// Docker's defaults and checks at create: swap twice the memory, its refusals, and
+/// `--oom-kill-disable` making a container over its limit wait instead of being killed.
+#[test]
+fn memory_defaults_and_oom_kill_disable() {
+    let d = daemon();
+    let id = run_detached(&d, &["-m", "32m", "busybox", "sleep", "1000"]);
+    assert_eq!(
+        inspect(&d, &id, "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}"),
+        format!("{} {}", 32u64 << 20, 64u64 << 20)
+    );
+    if !unified() {
+        let memsw = cg_file(&d, &id, ("memory", "memory.memsw.limit_in_bytes"), "");
+        assert_eq!(read_trim(&memsw), (64u64 << 20).to_string());
+    }
+    for (args, want) in [
+        (&["-m", "1m"][..], "Minimum memory limit allowed is 6MB"),
+        (
+            &["-m", "32m", "--memory-swap", "16m"][..],
+            "Minimum memoryswap limit should be larger than memory limit",
+        ),
+        (
+            &["-m", "16m", "--memory-reservation", "32m"][..],
+            "Minimum memory limit can not be less than memory reservation limit",
+        ),
+    ] {
+        let mut all = vec!["create"];
+        all.extend_from_slice(args);
+        all.extend(["busybox", "true"]);
+        let r = cli(&d, &all);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains(want), "{args:?}: {r:?}");
+    }
+
+    // A container that wants more than it may have, swap included.
+    let hog = [
+        "-m",
+        "16m",
+        "--memory-swap",
+        "16m",
+        "--oom-kill-disable",
+        "busybox",
+        "sh",
+        "-c",
+        "x=a; while true; do x=$x$x; done",
+    ];
+    if unified() {
+        let mut all = vec!["create"];
+        all.extend_from_slice(&hog);
+        let r = d.hako(&all).ok();
+        assert!(r.stderr.contains("OomKillDisable discarded"), "{r:?}");
+        d.assert_clean();
+        return;
+    }
+    let hog_id = run_detached(&d, &hog);
+    assert_eq!(inspect(&d, &hog_id, "{{.HostConfig.OomKillDisable}}"), "true");
+    let oom = cg_file(&d, &hog_id, ("memory", "memory.oom_control"), "");
+    assert!(read_trim(&oom).contains("oom_kill_disable 1"));
+    // The kernel holds it at its limit rather than killing it.
+    eventually(Duration::from_secs(20), || {
+        read_trim(&oom).contains("under_oom 1").then_some(())
+    })
+    .expect("the container never reached its memory limit");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(inspect(&d, &hog_id, "{{.State.Running}}"), "true");
+    cli(&d, &["rm", "-f", &hog_id]).ok();
+    d.assert_clean();
+}
+
 fn restart_count(d: &Daemon, id: &str) -> u64 {
     inspect(d, id, "{{.RestartCount}}").parse().unwrap()
 }

@@ -27,9 +27,13 @@ impl Engine {
             name,
             platform,
             mut config,
-            host_config,
+            mut host_config,
         } = req;
         let mut warnings = check_host_config(&host_config)?;
+        warnings.extend(super::limits::adapt_for_create(
+            &mut host_config.resources,
+            super::limits::HostCgroups::detect(),
+        )?);
         super::mounts::validate(&host_config.binds, &host_config.mounts)?;
         self.check_network(&host_config).await?;
         let image = self

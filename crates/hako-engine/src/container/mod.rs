@@ -12,6 +12,7 @@ pub(crate) mod caps;
 pub(crate) mod entry;
 pub(crate) mod etc_files;
 pub(crate) mod health;
+pub(crate) mod limits;
 pub(crate) mod merge;
 pub(crate) mod record;
 pub(crate) mod registry;

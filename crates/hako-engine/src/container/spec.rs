@@ -183,6 +183,7 @@ pub fn cgroup_spec(hc: &HostConfig, parent: &str, id: &str) -> CgroupSpec {
             cpuset_mems: Some(r.cpuset_mems.clone()).filter(|s| !s.is_empty()),
             pids_limit: r.pids_limit.filter(|p| *p > 0),
             blkio_weight: Some(r.blkio_weight).filter(|w| *w > 0),
+            oom_kill_disable: r.oom_kill_disable == Some(true),
         },
         allow_all_devices: hc.privileged,
     }

@@ -4,6 +4,7 @@
 use tracing::instrument;
 
 use super::config::RestartPolicy;
+use super::limits::MIN_MEMORY;
 use super::pause::blocking;
 use super::status::Status;
 use crate::engine::Engine;
@@ -39,8 +40,6 @@ pub struct UpdateRequest {
     pub restart_policy: Option<RestartPolicy>,
 }
 
-/// Docker's minimum `--memory`.
-const MIN_MEMORY: i64 = 6 * 1024 * 1024;
 
 impl Engine {
     /// Changes limits and restart policy; returns warnings.

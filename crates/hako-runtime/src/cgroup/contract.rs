@@ -24,6 +24,7 @@ fn resources() -> Resources {
         cpuset_mems: Some("0".to_owned()),
         pids_limit: Some(100),
         blkio_weight: None,
+        oom_kill_disable: false,
     }
 }
 

@@ -139,6 +139,9 @@ impl CgroupManager for V1 {
         if !swap_first && let Some(s) = swap {
             write_swap(s)?;
         }
+        if r.oom_kill_disable {
+            self.set("memory", "memory.oom_control", "1", false)?;
+        }
         if let Some(s) = r.memory_reservation.filter(|s| *s != 0) {
             self.set(
                 "memory",
@@ -203,6 +206,9 @@ impl CgroupManager for V1 {
                 .get("blkio", "blkio.weight")?
                 .or(self.get("blkio", "blkio.bfq.weight")?)
                 .and_then(|v| v.parse().ok()),
+            oom_kill_disable: self
+                .get("memory", "memory.oom_control")?
+                .is_some_and(|v| v.lines().any(|l| l == "oom_kill_disable 1")),
         })
     }
 

@@ -197,6 +197,8 @@ impl CgroupManager for V2 {
                         .find_map(|l| l.strip_prefix("default ")?.trim().parse().ok())
                 })
                 .map(io_weight_to_blkio),
+            // cgroup v2 cannot turn the OOM killer off.
+            oom_kill_disable: false,
         })
     }
 
