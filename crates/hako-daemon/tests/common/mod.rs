@@ -108,11 +108,16 @@ impl TestDaemon {
         exec: tempfile::TempDir,
     ) -> Self {
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(hako_daemon::run_until(opts.clone(), async {
+        let mut task = tokio::spawn(hako_daemon::run_until(opts.clone(), async {
             let _ = rx.await;
         }));
         let socket = opts.socket.clone();
-        wait_for_socket(&socket).await;
+        // The sockets are bound before the engine opens, so a connect alone does not say
+        // the daemon serves: wait for an answer, and if the daemon ends instead, say why.
+        tokio::select! {
+            ended = &mut task => panic!("the test daemon ended while starting: {ended:?}"),
+            () = wait_until_serving(&socket) => {}
+        }
         Self {
             socket,
             opts,
@@ -201,6 +206,25 @@ pub async fn wait_for_socket(path: &Path) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("daemon did not start listening on {}", path.display());
+}
+
+/// Waits until `/_ping` on `path` is answered.
+/// Never panics: the caller races it against the daemon ending.
+async fn wait_until_serving(path: &Path) {
+    async fn ping(path: &Path) -> std::io::Result<bool> {
+        let mut s = UnixStream::connect(path).await?;
+        s.write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).await?;
+        Ok(answer.starts_with(b"HTTP/1.1 200"))
+    }
+    loop {
+        if let Ok(true) = ping(path).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// A parsed response.
