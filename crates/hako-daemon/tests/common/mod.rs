@@ -116,7 +116,9 @@ impl TestDaemon {
         // the daemon serves: wait for an answer, and if the daemon ends instead, say why.
         tokio::select! {
             ended = &mut task => panic!("the test daemon ended while starting: {ended:?}"),
-            () = wait_until_serving(&socket) => {}
+            served = tokio::time::timeout(Duration::from_secs(30), wait_until_serving(&socket)) => {
+                served.unwrap_or_else(|_| panic!("the test daemon did not serve {} within 30 s", socket.display()));
+            }
         }
         Self {
             socket,
