@@ -403,6 +403,82 @@ fn cp_never_follows_a_container_symlink_to_the_host() {
     finish(&d);
 }
 
+/// `cp -L` copies what a symlink points to, under the link's name; without it the link
+/// itself is copied. Both directions, both CLIs.
+#[test]
+fn cp_follow_link_copies_the_target() {
+    let d = daemon();
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "links",
+        "busybox",
+        "sh",
+        "-c",
+        "mkdir /data && echo real > /data/file && ln -s file /data/rel && ln -s /data /dlink && sleep 60",
+    ])
+    .ok();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let host = d.root.join("cp-l");
+    std::fs::create_dir_all(&host).unwrap();
+    for (n, cli) in ["hako", "docker"].into_iter().enumerate() {
+        let run = |args: &[&str]| match cli {
+            "hako" => d.hako(args),
+            _ => d.docker(args).expect("the docker CLI is installed"),
+        };
+        let out = host.join(format!("out{n}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let o = out.to_str().unwrap();
+        // Out of the container: the link, then with -L its target (relative and to a dir).
+        run(&["cp", "links:/data/rel", &format!("{o}/plain")]).ok();
+        let plain = std::fs::symlink_metadata(out.join("plain")).unwrap();
+        assert!(
+            plain.file_type().is_symlink(),
+            "{cli}: without -L the link is copied"
+        );
+        run(&["cp", "-L", "links:/data/rel", &format!("{o}/followed")]).ok();
+        assert_eq!(
+            std::fs::read_to_string(out.join("followed")).unwrap(),
+            "real\n",
+            "{cli}"
+        );
+        assert!(
+            !std::fs::symlink_metadata(out.join("followed"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        run(&["cp", "-L", "links:/dlink", o]).ok();
+        assert_eq!(
+            std::fs::read_to_string(out.join("dlink/file")).unwrap(),
+            "real\n",
+            "{cli}: a followed directory link arrives as a directory under the link's name"
+        );
+        // Into the container: a host link given with -L arrives as a regular file.
+        let target = out.join("target.txt");
+        std::fs::write(&target, "from host\n").unwrap();
+        let link = out.join("hostlink");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let dest = format!("links:/tmp/in{n}");
+        run(&["cp", "-L", link.to_str().unwrap(), &dest]).ok();
+        let r = d
+            .hako(&[
+                "exec",
+                "links",
+                "sh",
+                "-c",
+                &format!("test -L /tmp/in{n} || cat /tmp/in{n}"),
+            ])
+            .ok();
+        assert_eq!(r.stdout, "from host\n", "{cli}");
+        run(&["cp", link.to_str().unwrap(), &format!("links:/tmp/raw{n}")]).ok();
+        d.hako(&["exec", "links", "test", "-L", &format!("/tmp/raw{n}")])
+            .ok();
+    }
+    finish(&d);
+}
+
 #[test]
 fn diff_and_export() {
     let d = daemon();

@@ -74,12 +74,12 @@ async fn remote_stat(client: &Client, c: &str, path: &str) -> anyhow::Result<Opt
 }
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
-    let _ = (a.follow_link, a.quiet);
+    let _ = a.quiet;
     match (split_remote(&a.src), split_remote(&a.dst)) {
         (Some(_), Some(_)) => anyhow::bail!("copying between containers is not supported"),
         (None, None) => anyhow::bail!("must specify at least one container source"),
-        (Some((c, p)), None) => from_container(ctx, c, p, &a.dst, a.archive).await,
-        (None, Some((c, p))) => to_container(ctx, &a.src, c, p, a.archive).await,
+        (Some((c, p)), None) => from_container(ctx, c, p, &a.dst, a.archive, a.follow_link).await,
+        (None, Some((c, p))) => to_container(ctx, &a.src, c, p, a.archive, a.follow_link).await,
     }
 }
 
@@ -121,15 +121,34 @@ async fn from_container(
     path: &str,
     dst: &str,
     archive: bool,
+    follow_link: bool,
 ) -> anyhow::Result<i32> {
     let client = ctx.client().await?;
+    // `-L` on a symlink copies what it points to, under the link's own name (the daemon
+    // resolves the target inside the container, as Docker's stat does).
+    let mut fetch = path.to_string();
+    let mut src_base = base_of(path);
+    if follow_link
+        && let Some(s) = remote_stat(&client, c, path).await?
+        && s.mode & PathStat::MODE_SYMLINK != 0
+        && !s.link_target.is_empty()
+    {
+        src_base = base_of(&s.link_target);
+        fetch = s.link_target;
+    }
     let url = format!(
         "/containers/{c}/archive?{}",
-        q(&ArchiveQuery { path: path.into() })?
+        q(&ArchiveQuery {
+            path: fetch.clone()
+        })?
     );
     let resp = client.request(http::Method::GET, &url, None).await?;
     let stat = decode_stat(&resp).unwrap_or_default();
-    let body = crate::client::transport::read_body(resp).await?;
+    let mut body = crate::client::transport::read_body(resp).await?.to_vec();
+    if fetch != path {
+        body = rebase(&body, &src_base, &base_of(path))?;
+        src_base = base_of(path);
+    }
     if dst == "-" {
         let mut o = std::io::stdout().lock();
         o.write_all(&body)?;
@@ -137,9 +156,8 @@ async fn from_container(
         return Ok(0);
     }
     let dst_path = PathBuf::from(dst);
-    let src_base = base_of(path);
     let (dir, data) = match std::fs::metadata(&dst_path) {
-        Ok(md) if md.is_dir() => (dst_path.clone(), body.to_vec()),
+        Ok(md) if md.is_dir() => (dst_path.clone(), body),
         Ok(_) if stat.is_dir() => {
             anyhow::bail!("cannot copy a directory to a file: {dst}")
         }
@@ -180,6 +198,7 @@ async fn to_container(
     c: &str,
     path: &str,
     archive: bool,
+    follow_link: bool,
 ) -> anyhow::Result<i32> {
     let client = ctx.client().await?;
     let put = |dir: String, body: Vec<u8>| {
@@ -204,6 +223,15 @@ async fn to_container(
     }
     let md = std::fs::symlink_metadata(src.trim_end_matches("/."))
         .map_err(|_| anyhow::anyhow!("lstat {src}: no such file or directory"))?;
+    // `-L`: a symlink given as the source is copied as what it points to, under its name.
+    let (src_path, md) = if follow_link && md.file_type().is_symlink() {
+        let real = std::fs::canonicalize(src.trim_end_matches("/."))
+            .map_err(|e| anyhow::anyhow!("follow symlink {src}: {e}"))?;
+        let md = std::fs::metadata(&real)?;
+        (real.to_string_lossy().into_owned(), md)
+    } else {
+        (src.to_string(), md)
+    };
     let dst_stat = remote_stat(&client, c, path).await?;
     let (dir, name) = match &dst_stat {
         Some(s) if s.is_dir() => (path.to_string(), base_of(src)),
@@ -219,7 +247,7 @@ async fn to_container(
             (if dir.is_empty() { "/".into() } else { dir }, base_of(path))
         }
     };
-    let src_owned = src.to_string();
+    let src_owned = src_path;
     let body = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
         let mut b = tar::Builder::new(Vec::new());
         b.follow_symlinks(false);
