@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc pkg-config make ca-certificates curl procps util-linux iproute2 python3 nftables)
-[ "${1:-}" = "--bench" ] && packages+=(hyperfine docker.io)
+[ "${1:-}" = "--bench" ] && packages+=(hyperfine docker.io apache2-utils)
 
 missing=()
 for p in "${packages[@]}"; do
