@@ -372,6 +372,42 @@ impl ImageCreateQuery {
     }
 }
 
+/// `GET /images/get?names=a&names=b` (`docker save`): `names` repeats.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageSaveQuery {
+    pub names: Vec<String>,
+}
+
+impl ImageSaveQuery {
+    pub fn to_query_string(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for n in &self.names {
+            s.append_pair("names", n);
+        }
+        s.finish()
+    }
+
+    /// Unknown keys are ignored, as everywhere in the API.
+    pub fn from_query_string(q: &str) -> Self {
+        let names = form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| k == "names")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        ImageSaveQuery { names }
+    }
+}
+
+/// `POST /images/load` (`docker load`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLoadQuery {
+    #[serde(
+        default,
+        with = "docker_bool",
+        skip_serializing_if = "docker_bool::is_false"
+    )]
+    pub quiet: bool,
+}
+
 #[cfg(test)]
 #[path = "query_tests.rs"]
 mod tests;
