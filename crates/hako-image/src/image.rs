@@ -33,6 +33,8 @@ pub struct Image {
     pub manifest: Option<Descriptor>,
     /// When a tag last moved onto this image, RFC 3339 (`Metadata.LastTagTime`).
     pub last_tag_time: Option<String>,
+    /// The image it was committed from, if any (Docker's `Parent`).
+    pub parent: Option<Digest>,
 }
 
 impl Image {

@@ -31,12 +31,14 @@
 //!   unused.
 //! - [`meta`]: image records and references under `meta/`, and `docker rmi` semantics.
 //! - [`import`]: `docker import` with `--change`.
+//! - [`commit`]: `docker commit`: a container's upper directory as a new top layer.
 //! - [`embedded`]: the built-in multi-platform `hello-world` image and its tiny ELF programs.
 //! - [`layout`]: loading OCI layout directories.
 //! - [`image`]: the types the engine receives ([`Image`], [`DeleteItem`]...).
 //! - [`digest`], [`error`]: sha256 digests and the crate's error type.
 #![forbid(unsafe_code)]
 
+pub mod commit;
 pub mod content;
 pub mod digest;
 pub mod embedded;
@@ -53,6 +55,7 @@ pub mod snapshot;
 pub mod store;
 pub mod unpack;
 
+pub use commit::CommitOptions;
 pub use digest::Digest;
 pub use error::{Error, RegistryErrorKind, Result};
 pub use image::{ContainerUse, DeleteItem, DeleteOptions, Image, ImageUsage, Layer, NoContainers};
@@ -60,7 +63,7 @@ pub use import::ImportOptions;
 pub use layout::LoadOptions;
 pub use manifest::{ImageConfig, Platform};
 pub use reference::{Reference, ReferenceError};
-pub use store::ImageStore;
+pub use store::{HistoryEntry, ImageStore, PruneReport};
 
 /// Now, RFC 3339 in UTC with nanoseconds, as Docker writes `created`.
 pub(crate) fn now_rfc3339() -> String {

@@ -43,24 +43,23 @@ pub struct ImportOptions {
     pub source: Option<String>,
 }
 
+/// A `repo[:tag]` the user wants an image tagged with (`latest` implied; digests refused).
+pub(crate) fn tag_reference(r: &str) -> Result<Reference> {
+    let r = Reference::parse_normalized(r)?;
+    if r.digest().is_some() {
+        return Err(Error::InvalidTag(
+            "refusing to create a tag with a digest reference".to_owned(),
+        ));
+    }
+    Ok(r.with_default_tag())
+}
+
 impl ImageStore {
     /// Imports a root filesystem tar as a new image and returns it (its ID is `image.id`).
     #[instrument(skip(self, reader, opts), fields(reference = ?opts.reference))]
     pub fn import<R: Read + Send>(&self, reader: R, opts: &ImportOptions) -> Result<Image> {
         // Everything the user typed is checked before the (possibly large) upload is read.
-        let reference = opts
-            .reference
-            .as_deref()
-            .map(|r| -> Result<Reference> {
-                let r = Reference::parse_normalized(r)?;
-                if r.digest().is_some() {
-                    return Err(Error::InvalidTag(
-                        "refusing to create a tag with a digest reference".to_owned(),
-                    ));
-                }
-                Ok(r.with_default_tag())
-            })
-            .transpose()?;
+        let reference = opts.reference.as_deref().map(tag_reference).transpose()?;
         let mut container_config = ContainerConfig::default();
         apply_changes(&mut container_config, &opts.changes)?;
         let platform = opts

@@ -53,6 +53,9 @@ pub struct ImageRecord {
     /// When a tag last moved onto it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_tag_time: Option<String>,
+    /// The image a commit started from (Docker's `Parent`; local only, never pushed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Digest>,
 }
 
 impl ImageRecord {

@@ -72,6 +72,21 @@ impl ImageStore {
         self.set_reference(&mut meta, &reference, id)
     }
 
+    /// Records the image `id` was committed from (kept only while that image exists).
+    pub(crate) fn set_parent(&self, id: &Digest, parent: &Digest) -> Result<()> {
+        let mut meta = self.write_meta();
+        let Some(mut record) = meta.images.get(id).cloned() else {
+            return Ok(());
+        };
+        if record.parent.as_ref() == Some(parent) || id == parent {
+            return Ok(());
+        }
+        record.parent = Some(parent.clone());
+        meta.save_image(&record)?;
+        meta.images.insert(id.clone(), record);
+        Ok(())
+    }
+
     fn build_record(&self, desc: &Descriptor, index: Option<&Digest>) -> Result<ImageRecord> {
         let bytes = self.content.read_blob(&desc.digest, MAX_MANIFEST_SIZE)?;
         let Parsed::Manifest(m) = manifest::parse(Some(&desc.media_type), &bytes)? else {
@@ -129,6 +144,7 @@ impl ImageStore {
             index: index.cloned(),
             added: crate::now_rfc3339(),
             last_tag_time: None,
+            parent: None,
         })
     }
 
@@ -182,6 +198,7 @@ impl ImageStore {
             size: record.size(),
             manifest: record.manifest.clone(),
             last_tag_time: record.last_tag_time.clone(),
+            parent: record.parent.clone(),
             config: raw.config,
         })
     }

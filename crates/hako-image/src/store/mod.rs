@@ -7,12 +7,17 @@
 //! blobs and snapshots exist before the record that makes them reachable).
 //!
 //! Submodules: [`create`] turns a manifest in the content store into an image (unpacking
-//! its layers), [`gc`] removes what no image or container needs.
+//! its layers), [`gc`] removes what no image or container needs, [`history`] answers
+//! `docker history` and [`prune`] `docker image prune`.
 
 mod create;
 mod gc;
+mod history;
+mod prune;
 
 pub(crate) use create::MAX_MANIFEST_SIZE;
+pub use history::HistoryEntry;
+pub use prune::PruneReport;
 
 use std::path::{Path, PathBuf};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -238,13 +243,13 @@ impl ImageStore {
         Ok(items)
     }
 
-    fn read_meta(&self) -> RwLockReadGuard<'_, MetaStore> {
+    pub(crate) fn read_meta(&self) -> RwLockReadGuard<'_, MetaStore> {
         // A panic while holding the lock leaves the in-memory maps as consistent as the
         // files (every change is written before it is applied), so poisoning is ignored.
         self.meta.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write_meta(&self) -> RwLockWriteGuard<'_, MetaStore> {
+    pub(crate) fn write_meta(&self) -> RwLockWriteGuard<'_, MetaStore> {
         self.meta.write().unwrap_or_else(|p| p.into_inner())
     }
 

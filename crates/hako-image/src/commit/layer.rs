@@ -1,0 +1,268 @@
+//! An overlayfs upper directory as a layer tar: what the container added or changed, with
+//! overlayfs' deletion marks turned into the OCI whiteouts the unpacker reads back
+//! (a 0/0 character device `NAME` becomes an empty `.wh.NAME`, a directory with
+//! `trusted.overlay.opaque=y` gets a `.wh..wh..opq` entry after its own).
+//!
+//! Entries are written in sorted order with owners, modes and times kept, so that the same
+//! upper directory always gives the same diff ID. Hard links inside the upper directory
+//! stay hard links.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+use tar::{EntryType, Header, HeaderMode};
+
+use crate::digest::{Digest, Hasher};
+
+const WHITEOUT_PREFIX: &str = ".wh.";
+const OPAQUE_MARKER: &str = ".wh..wh..opq";
+/// The xattrs overlayfs marks opaque directories with (privileged and `userxattr` mounts).
+const OPAQUE_XATTRS: [&str; 2] = ["trusted.overlay.opaque", "user.overlay.opaque"];
+
+/// What [`write_diff`] produced.
+#[derive(Debug, Clone)]
+pub(crate) struct DiffStats {
+    /// sha256 of the uncompressed tar.
+    pub diff_id: Digest,
+    /// Tar entries written (0: the container changed nothing).
+    pub entries: usize,
+}
+
+/// Writes the tar of `upper` into `out`, leaving out the paths in `exclude` (absolute, as
+/// the container sees them: the mount targets the engine created) and everything under
+/// them.
+pub(crate) fn write_diff<W: Write>(
+    upper: &Path,
+    exclude: &[String],
+    out: W,
+) -> io::Result<(DiffStats, W)> {
+    let mut builder = tar::Builder::new(HashingWriter {
+        inner: out,
+        hasher: Hasher::new(),
+    });
+    builder.follow_symlinks(false);
+    let mut walk = Walk {
+        builder: &mut builder,
+        exclude,
+        links: HashMap::new(),
+        entries: 0,
+    };
+    walk.dir(upper, "")?;
+    let entries = walk.entries;
+    let hashing = builder.into_inner()?;
+    let diff_id = hashing.hasher.finish();
+    Ok((DiffStats { diff_id, entries }, hashing.inner))
+}
+
+struct Walk<'a, W: Write> {
+    builder: &'a mut tar::Builder<W>,
+    exclude: &'a [String],
+    /// (dev, inode) → first path written, for hard links.
+    links: HashMap<(u64, u64), String>,
+    entries: usize,
+}
+
+impl<W: Write> Walk<'_, W> {
+    fn dir(&mut self, dir: &Path, rel: &str) -> io::Result<()> {
+        let mut names: Vec<_> = fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        for name in names {
+            let name_str = name.to_string_lossy();
+            let path = dir.join(&name);
+            let rel_path = format!("{rel}{name_str}");
+            if self
+                .exclude
+                .iter()
+                .any(|x| x.trim_start_matches('/') == rel_path)
+            {
+                continue;
+            }
+            let md = fs::symlink_metadata(&path)?;
+            let ft = md.file_type();
+            if ft.is_char_device() && md.rdev() == 0 {
+                let marker = format!("{rel}{WHITEOUT_PREFIX}{name_str}");
+                self.empty_file(&marker, &md)?;
+            } else if ft.is_dir() {
+                self.append(&md, &format!("{rel_path}/"), None, None)?;
+                if is_opaque(&path) {
+                    self.empty_file(&format!("{rel_path}/{OPAQUE_MARKER}"), &md)?;
+                }
+                self.dir(&path, &format!("{rel_path}/"))?;
+            } else if ft.is_symlink() {
+                let target = fs::read_link(&path)?;
+                self.append(&md, &rel_path, Some(&target), None)?;
+            } else if ft.is_file() {
+                if md.nlink() > 1 {
+                    let key = (md.dev(), md.ino());
+                    if let Some(first) = self.links.get(&key).cloned() {
+                        let mut h = header(&md);
+                        h.set_entry_type(EntryType::Link);
+                        h.set_size(0);
+                        self.builder.append_link(&mut h, &rel_path, &first)?;
+                        self.entries += 1;
+                        continue;
+                    }
+                    self.links.insert(key, rel_path.clone());
+                }
+                let file = fs::File::open(&path)?;
+                self.append(&md, &rel_path, None, Some(file))?;
+            } else {
+                // Devices, fifos, sockets: header only.
+                self.append(&md, &rel_path, None, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn append(
+        &mut self,
+        md: &fs::Metadata,
+        name: &str,
+        link: Option<&Path>,
+        data: Option<fs::File>,
+    ) -> io::Result<()> {
+        let mut h = header(md);
+        self.entries += 1;
+        match (link, data) {
+            (Some(target), _) => self.builder.append_link(&mut h, name, target),
+            (None, Some(file)) => self.builder.append_data(&mut h, name, file),
+            (None, None) => {
+                h.set_size(0);
+                self.builder.append_data(&mut h, name, io::empty())
+            }
+        }
+    }
+
+    fn empty_file(&mut self, name: &str, like: &fs::Metadata) -> io::Result<()> {
+        let mut h = Header::new_gnu();
+        h.set_entry_type(EntryType::Regular);
+        h.set_mode(0o600);
+        h.set_size(0);
+        h.set_mtime(u64::try_from(like.mtime()).unwrap_or(0));
+        self.entries += 1;
+        self.builder.append_data(&mut h, name, io::empty())
+    }
+}
+
+fn header(md: &fs::Metadata) -> Header {
+    let mut h = Header::new_gnu();
+    h.set_metadata_in_mode(md, HeaderMode::Complete);
+    h
+}
+
+fn is_opaque(dir: &Path) -> bool {
+    let mut buf = [0u8; 4];
+    OPAQUE_XATTRS.iter().any(
+        |name| matches!(rustix::fs::lgetxattr(dir, *name, &mut buf[..]), Ok(1) if buf[0] == b'y'),
+    )
+}
+
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Hasher,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn names(tar_bytes: &[u8]) -> Vec<(String, EntryType)> {
+        let mut a = tar::Archive::new(tar_bytes);
+        a.entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.path().unwrap().to_string_lossy().into_owned(),
+                    e.header().entry_type(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn files_dirs_links_and_exclusions_in_sorted_order() {
+        let t = tempfile::tempdir().unwrap();
+        let up = t.path();
+        fs::create_dir_all(up.join("etc")).unwrap();
+        fs::write(up.join("etc/b"), b"bee").unwrap();
+        fs::write(up.join("etc/a"), b"a").unwrap();
+        fs::hard_link(up.join("etc/a"), up.join("etc/a2")).unwrap();
+        std::os::unix::fs::symlink("/etc/a", up.join("link")).unwrap();
+        fs::write(up.join("hostname-target"), b"").unwrap();
+        let (stats, bytes) = write_diff(up, &["/hostname-target".to_owned()], Vec::new()).unwrap();
+        assert_eq!(stats.diff_id, Digest::of(&bytes));
+        assert_eq!(
+            names(&bytes),
+            vec![
+                ("etc/".to_owned(), EntryType::Directory),
+                ("etc/a".to_owned(), EntryType::Regular),
+                ("etc/a2".to_owned(), EntryType::Link),
+                ("etc/b".to_owned(), EntryType::Regular),
+                ("link".to_owned(), EntryType::Symlink),
+            ]
+        );
+        assert_eq!(stats.entries, 5);
+        let mut a = tar::Archive::new(&bytes[..]);
+        let mut e = a.entries().unwrap().nth(3).unwrap().unwrap();
+        let mut s = String::new();
+        e.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "bee");
+        // Same input, same digest.
+        let (again, _) = write_diff(up, &["/hostname-target".to_owned()], Vec::new()).unwrap();
+        assert_eq!(again.diff_id, stats.diff_id);
+    }
+
+    #[test]
+    fn empty_upper_has_no_entries() {
+        let t = tempfile::tempdir().unwrap();
+        let (stats, _) = write_diff(t.path(), &[], Vec::new()).unwrap();
+        assert_eq!(stats.entries, 0);
+    }
+
+    #[test]
+    fn whiteouts_become_wh_files() {
+        if !rustix::process::geteuid().is_root() {
+            return; // mknod of a whiteout needs root; the integration tests cover it too
+        }
+        let t = tempfile::tempdir().unwrap();
+        let up = t.path();
+        fs::create_dir(up.join("d")).unwrap();
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            up.join("d/gone"),
+            rustix::fs::FileType::CharacterDevice,
+            rustix::fs::Mode::from_raw_mode(0),
+            0,
+        )
+        .unwrap();
+        rustix::fs::lsetxattr(
+            up.join("d"),
+            "trusted.overlay.opaque",
+            b"y",
+            rustix::fs::XattrFlags::empty(),
+        )
+        .unwrap();
+        let (_, bytes) = write_diff(up, &[], Vec::new()).unwrap();
+        let n: Vec<String> = names(&bytes).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(n, vec!["d/", "d/.wh..wh..opq", "d/.wh.gone"]);
+    }
+}
