@@ -61,6 +61,7 @@ impl Engine {
     async fn readopt(&self, entry: &Arc<Entry>) {
         let mut inner = entry.inner.lock().await;
         if !inner.state.status.is_running() {
+            undo_unrecorded_start(entry).await;
             if inner.state.status == Status::Removing {
                 inner.state.status = Status::Dead;
             }
@@ -111,6 +112,27 @@ impl Engine {
             let status = client::read_exit_status(&entry.run_dir)
                 .and_then(|s| s.ok_or(hako_runtime::RuntimeError::NotRunning));
             engine.on_exit(&entry, 1, status).await;
+        }
+    }
+}
+
+/// A container recorded as not running may still have a live monitor: the daemon died
+/// after the monitor reported `started` but before the new state reached disk. No client
+/// was told that start succeeded, so it is undone: the process is killed and its monitor
+/// removes the cgroup and exits. Left alone, a later start would replace the runtime
+/// directory under it and the old process, cgroup and monitor would live on unowned.
+async fn undo_unrecorded_start(entry: &Entry) {
+    if !entry.run_dir.join(client::SOCKET_FILE).exists() {
+        return;
+    }
+    let monitor = MonitorClient::new(&entry.run_dir);
+    let limit = std::time::Duration::from_secs(10);
+    // No answer means no monitor behind the socket: a stale file, removed with the
+    // runtime directory at the next start.
+    if let Ok(Ok(())) = tokio::time::timeout(limit, monitor.signal(9)).await {
+        warn!(container.id = %entry.id, "killing a process whose start was never recorded");
+        if tokio::time::timeout(limit, monitor.wait()).await.is_err() {
+            warn!(container.id = %entry.id, "monitor did not exit after SIGKILL");
         }
     }
 }

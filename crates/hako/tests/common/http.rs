@@ -59,7 +59,8 @@ pub fn request(
     parse(&raw)
 }
 
-fn parse(raw: &[u8]) -> std::io::Result<Response> {
+/// Parses a whole response (head and body, chunked or not) read until EOF.
+pub fn parse(raw: &[u8]) -> std::io::Result<Response> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
     let end = raw
         .windows(4)

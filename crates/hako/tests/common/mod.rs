@@ -155,10 +155,23 @@ impl Daemon {
     /// Kills the daemon with SIGKILL (containers keep running: their monitors own them)
     /// and starts a new one on the same socket, roots and cgroup parent.
     pub fn kill_and_restart(&mut self) {
+        self.kill();
+        self.restart();
+    }
+
+    /// Kills the daemon with SIGKILL and reaps it; nothing else (containers, monitors,
+    /// files) is touched, as after a crash. [`Daemon::restart`] brings it back.
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Starts the daemon again (after [`Daemon::kill`]) on the same socket, roots and
+    /// cgroup parent, and waits until it answers.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "the daemon is still running");
         self.child = Some(spawn_daemon(
             &self.root,
             &self.socket,
@@ -169,6 +182,16 @@ impl Daemon {
             &self.extra_args,
         ));
         self.wait_ready();
+    }
+
+    /// The daemon's PID while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The image store's root (`<data-root>/image`).
+    pub fn image_root(&self) -> PathBuf {
+        self.data_root.join("image")
     }
 
     /// Starts a daemon and waits until it answers `/_ping`.
