@@ -34,10 +34,12 @@
 //! - [`commit`]: `docker commit`: a container's upper directory as a new top layer.
 //! - [`embedded`]: the built-in multi-platform `hello-world` image and its tiny ELF programs.
 //! - [`layout`]: loading OCI layout directories.
+//! - [`archive`]: `docker save` and `docker load` archives (both Docker formats).
 //! - [`image`]: the types the engine receives ([`Image`], [`DeleteItem`]...).
 //! - [`digest`], [`error`]: sha256 digests and the crate's error type.
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod commit;
 pub mod content;
 pub mod digest;
