@@ -113,3 +113,128 @@ pub struct ImageDeleteResponseItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
 }
+
+/// One row of `GET /images/{name}/history` (moby `image.HistoryResponseItem`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HistoryResponseItem {
+    /// `sha256:...` or `<missing>`.
+    #[serde(default)]
+    pub id: String,
+    /// Unix seconds.
+    #[serde(default)]
+    pub created: i64,
+    #[serde(default)]
+    pub created_by: String,
+    #[serde(default, deserialize_with = "crate::container::null_as_empty")]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub size: i64,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// `POST /images/prune` body (moby `image.PruneReport`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImagePruneReport {
+    #[serde(default)]
+    pub images_deleted: Option<Vec<ImageDeleteResponseItem>>,
+    #[serde(default)]
+    pub space_reclaimed: u64,
+}
+
+/// `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=`; `changes`
+/// repeats, `pause` defaults to true.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitQuery {
+    pub container: String,
+    pub repo: Option<String>,
+    pub tag: Option<String>,
+    pub comment: Option<String>,
+    pub author: Option<String>,
+    pub pause: bool,
+    pub changes: Vec<String>,
+}
+
+impl Default for CommitQuery {
+    fn default() -> Self {
+        CommitQuery {
+            container: String::new(),
+            repo: None,
+            tag: None,
+            comment: None,
+            author: None,
+            pause: true,
+            changes: Vec::new(),
+        }
+    }
+}
+
+impl CommitQuery {
+    pub fn to_query_string(&self) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("container", &self.container);
+        for (k, v) in [
+            ("repo", &self.repo),
+            ("tag", &self.tag),
+            ("comment", &self.comment),
+            ("author", &self.author),
+        ] {
+            if let Some(v) = v {
+                s.append_pair(k, v);
+            }
+        }
+        if !self.pause {
+            s.append_pair("pause", "0");
+        }
+        for c in &self.changes {
+            s.append_pair("changes", c);
+        }
+        s.finish()
+    }
+
+    /// Unknown keys are ignored; `pause` is false only for Docker's false spellings.
+    pub fn from_query_string(q: &str) -> Self {
+        let mut out = Self::default();
+        for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+            let v = v.into_owned();
+            match k.as_ref() {
+                "container" => out.container = v,
+                "repo" => out.repo = Some(v),
+                "tag" => out.tag = Some(v),
+                "comment" => out.comment = Some(v),
+                "author" => out.author = Some(v),
+                "pause" => out.pause = !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"),
+                "changes" => out.changes.push(v),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// `POST /commit` answer (moby `container.CommitResponse`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdResponse {
+    #[serde(rename = "Id", default)]
+    pub id: String,
+}
+
+#[cfg(test)]
+mod commit_query_tests {
+    use super::CommitQuery;
+
+    #[test]
+    fn round_trip_with_repeated_changes_and_pause_default() {
+        let q = CommitQuery {
+            container: "c1".into(),
+            repo: Some("img".into()),
+            changes: vec!["CMD [\"a\"]".into(), "ENV A=1".into()],
+            ..CommitQuery::default()
+        };
+        assert_eq!(CommitQuery::from_query_string(&q.to_query_string()), q);
+        assert!(!CommitQuery::from_query_string("container=x&pause=0").pause);
+        assert!(CommitQuery::from_query_string("container=x").pause);
+    }
+}

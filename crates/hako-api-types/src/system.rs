@@ -175,3 +175,20 @@ pub struct CommitInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
 }
+
+/// `GET /system/df` (moby `system.DiskUsage`). Parts not asked for with `type=` are null.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiskUsage {
+    #[serde(default)]
+    pub layers_size: i64,
+    #[serde(default)]
+    pub images: Option<Vec<crate::image::ImageSummary>>,
+    #[serde(default)]
+    pub containers: Option<Vec<crate::container::ContainerSummary>>,
+    #[serde(default)]
+    pub volumes: Option<Vec<crate::volume::Volume>>,
+    /// hako has no build cache yet: always empty.
+    #[serde(default)]
+    pub build_cache: Option<Vec<serde_json::Value>>,
+}

@@ -34,6 +34,8 @@ pub struct ImageSummary {
     pub labels: BTreeMap<String, String>,
     /// Containers using it (-1 when not computed).
     pub containers: i64,
+    /// Bytes of layers other images share (-1 when not computed; `system df` computes it).
+    pub shared_size: i64,
 }
 
 /// `GET /images/{name}/json`.
@@ -92,4 +94,63 @@ pub struct ImportOptions {
     pub message: Option<String>,
     /// `--platform`.
     pub platform: Option<String>,
+}
+
+/// `POST /commit`.
+#[derive(Debug, Clone)]
+pub struct CommitOptions {
+    /// `repo` (may carry a tag).
+    pub repo: Option<String>,
+    /// `tag`.
+    pub tag: Option<String>,
+    /// `comment` (`-m`).
+    pub comment: Option<String>,
+    /// `author` (`-a`).
+    pub author: Option<String>,
+    /// Freeze a running container while committing (Docker's default).
+    pub pause: bool,
+    /// `changes` (`-c`): Dockerfile instructions.
+    pub changes: Vec<String>,
+    /// The request body: Docker's container `Config`, overriding the container's.
+    pub config: Option<serde_json::Value>,
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        CommitOptions {
+            repo: None,
+            tag: None,
+            comment: None,
+            author: None,
+            pause: true,
+            changes: Vec::new(),
+            config: None,
+        }
+    }
+}
+
+/// One row of `GET /images/{name}/history`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryItem {
+    /// `sha256:...`, or `<missing>` for steps whose image is not known locally.
+    pub id: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// The step.
+    pub created_by: String,
+    /// Tags of `id`.
+    pub tags: Vec<String>,
+    /// Bytes the step added.
+    pub size: i64,
+    /// The step's comment.
+    pub comment: String,
+}
+
+/// What `POST /images/prune` removed.
+#[derive(Debug, Clone, Default)]
+pub struct ImagePruneReport {
+    /// `Untagged:`/`Deleted:` lines.
+    pub deleted: Vec<ImageDeleteItem>,
+    /// Bytes of the layers removed.
+    pub space_reclaimed: u64,
 }

@@ -29,7 +29,7 @@ pub(crate) struct ResolvedImage {
 
 /// Which containers use which image, captured before a blocking store call.
 #[derive(Debug, Default)]
-struct Usage {
+pub(crate) struct Usage {
     containers: Vec<(String, ContainerUse)>,
     snapshots: Vec<Digest>,
 }
@@ -61,7 +61,7 @@ impl Engine {
             .map_err(EngineError::from)
     }
 
-    async fn usage(&self) -> Usage {
+    pub(crate) async fn usage(&self) -> Usage {
         let mut usage = Usage::default();
         for entry in self.containers.all() {
             let inner = entry.inner.lock().await;
@@ -160,6 +160,7 @@ impl Engine {
                     size: i64::try_from(image.size).unwrap_or(i64::MAX),
                     labels,
                     containers: i64::try_from(containers).unwrap_or(0),
+                    shared_size: -1,
                 });
             }
         }

@@ -18,13 +18,15 @@
 //! - [`network`]: the default bridge, container endpoints, published ports, user-defined
 //!   networks and their DNS (over `hako-net`).
 //! - [`image`]: the engine's view of images; the verbs are in `image_ops.rs`.
-//! - [`system`]: `version` and `info`.
+//! - [`system`]: `version` and `info`; [`disk_usage`]: `system df`. `image_commit.rs` and
+//!   `image_prune.rs` hold `docker commit`, `history` and `image prune`.
 //! - [`filters`]: Docker's `filters` query.
 //! - [`error`]: [`EngineError`] and its kinds.
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod container;
+pub mod disk_usage;
 pub mod emulation;
 pub mod engine;
 pub mod error;
@@ -38,7 +40,9 @@ pub mod system;
 pub mod volume;
 
 mod events_ops;
+mod image_commit;
 mod image_ops;
+mod image_prune;
 pub mod image_pull;
 mod system_ops;
 
