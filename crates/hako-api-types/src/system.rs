@@ -192,3 +192,20 @@ pub struct DiskUsage {
     #[serde(default)]
     pub build_cache: Option<Vec<serde_json::Value>>,
 }
+
+/// `GET /system/df?type=image&type=container...` (`type` repeats; none means all).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiskUsageQuery {
+    pub types: Vec<String>,
+}
+
+impl DiskUsageQuery {
+    /// Unknown keys are ignored, as everywhere in the API.
+    pub fn from_query_string(q: &str) -> Self {
+        let types = form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| k == "type")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        DiskUsageQuery { types }
+    }
+}

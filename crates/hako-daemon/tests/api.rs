@@ -134,8 +134,8 @@ async fn unimplemented_endpoints_name_themselves() {
         ),
         (
             "GET",
-            "/images/127.0.0.1:5000/busybox/history",
-            "GET /images/{name}/history",
+            "/plugins/127.0.0.1:5000/x/json",
+            "GET /plugins/{name}/json",
         ),
         ("POST", "/build", "POST /build"),
     ] {

@@ -143,10 +143,10 @@ async fn docker_run_logs_exec_rm() {
     assert!(ok, "{err}");
     assert_eq!(out, "bg\nfailing\n");
     // What hako does not serve yet answers 501 naming the route, and the CLI shows it.
-    let (ok, out, err) = docker(&cli, &sock, &["history", "busybox"]).await;
+    let (ok, out, err) = docker(&cli, &sock, &["plugin", "ls"]).await;
     assert!(!ok, "{out}");
     assert!(
-        err.contains("GET /images/{name}/history is not implemented in hako yet"),
+        err.contains("GET /plugins is not implemented in hako yet"),
         "{err}"
     );
     fx.finish().await;

@@ -10,6 +10,7 @@ mod containers;
 mod emulation;
 mod events;
 mod exec;
+mod image_commit;
 mod image_pull;
 mod images;
 mod networks;
@@ -61,6 +62,10 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::Auth => image_pull::auth(ctx, req).await,
         Endpoint::ImagePush => image_pull::push(ctx, req, p).await,
         Endpoint::ImageTag => image_pull::tag(ctx, req, p).await,
+        Endpoint::ImageHistory => image_commit::history(ctx, p).await,
+        Endpoint::ImagePrune => image_commit::prune(ctx, req).await,
+        Endpoint::ContainerCommit => image_commit::commit(ctx, req).await,
+        Endpoint::SystemDf => image_commit::disk_usage(ctx, req).await,
         Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,

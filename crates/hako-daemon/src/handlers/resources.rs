@@ -84,7 +84,7 @@ pub async fn prune(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
 }
 
 /// `until`: a timestamp, or a Go duration (`24h`, `1h30m`, `90s`) back from now.
-fn until(v: &str) -> Result<i128, ApiError> {
+pub(super) fn until(v: &str) -> Result<i128, ApiError> {
     if let Some(d) = go_duration(v) {
         let now = OffsetDateTime::now_utc().unix_timestamp_nanos();
         return Ok(now - d);

@@ -162,8 +162,8 @@ fn known_but_unserved_routes_are_501s() {
     for (method, path) in [
         (Method::POST, "/networks/n/connect"),
         (Method::POST, "/build"),
-        (Method::GET, "/images/busybox/history"),
-        (Method::GET, "/system/df"),
+        (Method::GET, "/images/search"),
+        (Method::GET, "/plugins"),
     ] {
         let m = find(&method, path).unwrap();
         assert_eq!(m.route.endpoint, Endpoint::NotImplemented, "{path}");
