@@ -68,4 +68,5 @@ pub struct ExecView {
 mod create;
 pub(crate) mod entry;
 mod inspect;
+mod output;
 mod start;

@@ -9,7 +9,7 @@ use crate::container::options::{AttachOptions, Attachment};
 use crate::container::spec::{cgroup_spec, container_env, process_spec, replace_or_append};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
-use crate::exec::ExecStartOptions;
+use crate::exec::{ExecStartOptions, output};
 
 impl Engine {
     /// Starts an exec instance; returns its attachment unless detached.
@@ -98,6 +98,15 @@ impl Engine {
             s.running = true;
             s.pid = running.pid;
         });
+        let (recorded, recorded_rx) = tokio::sync::oneshot::channel();
+        let attachment = attachment.map(|mut a| {
+            a.output = Box::pin(output::EndsAfterExit::new(
+                a.output,
+                recorded_rx,
+                dir.join(client::EXIT_FILE),
+            ));
+            a
+        });
         let action = format!("exec_start: {}", cfg.cmd.join(" "));
         self.events
             .emit("container", &action, &entry.id, attrs.clone());
@@ -112,6 +121,8 @@ impl Engine {
                 s.pid = 0;
                 s.exit_code = Some(code);
             });
+            // Before the directory (and its exit file) goes: see `output`.
+            let _ = recorded.send(());
             let _ = std::fs::remove_dir_all(&dir);
             if let Some(engine) = events {
                 let mut attrs = attrs;
