@@ -2,6 +2,7 @@
 //! `async fn run(ctx, args) -> anyhow::Result<i32>` returning the exit status.
 
 mod attach;
+mod commit;
 mod container_opts;
 mod cp;
 mod create;
@@ -25,6 +26,7 @@ mod run;
 mod start;
 mod stop;
 mod streams;
+mod system_df;
 mod version;
 mod volume;
 mod wait;
@@ -102,6 +104,10 @@ enum Command {
     Push(pull::PushArgs),
     /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
     Tag(pull::TagArgs),
+    /// Create a new image from a container's changes
+    Commit(commit::Args),
+    /// Show the history of an image
+    History(commit::HistoryArgs),
     /// Log in to a registry
     Login(login::LoginArgs),
     /// Log out from a registry
@@ -149,6 +155,9 @@ enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(volume::Cmd),
+    /// Manage hako
+    #[command(subcommand)]
+    System(system_df::Cmd),
     /// Copy files/folders between a container and the local filesystem
     Cp(cp::Args),
     /// Inspect changes to files or directories on a container's filesystem
@@ -208,6 +217,8 @@ enum ContainerCmd {
     Stats(resources::StatsArgs),
     /// Remove all stopped containers
     Prune(resources::PruneArgs),
+    /// Create a new image from a container's changes
+    Commit(commit::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,6 +239,10 @@ enum ImageCmd {
     Tag(pull::TagArgs),
     /// Display detailed information on one or more images
     Inspect(inspect::TypedArgs),
+    /// Show the history of an image
+    History(commit::HistoryArgs),
+    /// Remove unused images
+    Prune(commit::PruneArgs),
 }
 
 /// What every verb gets: where the daemon is, and a way to reach it.
@@ -441,6 +456,14 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, pull::push_run(ctx, a).await)
         }
         Command::Tag(a) | Command::Image(ImageCmd::Tag(a)) => (None, pull::tag_run(ctx, a).await),
+        Command::Commit(a) | Command::Container(ContainerCmd::Commit(a)) => {
+            (None, commit::run(ctx, a).await)
+        }
+        Command::History(a) | Command::Image(ImageCmd::History(a)) => {
+            (None, commit::history(ctx, a).await)
+        }
+        Command::Image(ImageCmd::Prune(a)) => (None, commit::prune(ctx, a).await),
+        Command::System(c) => (None, system_df::run(ctx, c).await),
         Command::Login(a) => (None, login::login(ctx, a).await),
         Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),
