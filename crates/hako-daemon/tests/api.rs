@@ -126,7 +126,6 @@ async fn unknown_routes_and_methods_are_page_not_found() {
 async fn unimplemented_endpoints_name_themselves() {
     let d = TestDaemon::start().await;
     for (method, path, name) in [
-        ("POST", "/networks/n/connect", "POST /networks/{id}/connect"),
         (
             "GET",
             "/containers/web/attach/ws",

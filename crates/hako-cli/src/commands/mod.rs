@@ -15,14 +15,18 @@ mod import;
 mod info;
 mod inspect;
 mod kill;
+mod load;
 mod login;
 mod logs;
+mod network;
+mod port;
 mod ps;
 mod pull;
 mod resources;
 mod rm;
 mod rmi;
 mod run;
+mod save;
 mod start;
 mod stop;
 mod streams;
@@ -98,6 +102,10 @@ enum Command {
     Rmi(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(save::Args),
+    /// Load an image from a tar archive or STDIN
+    Load(load::Args),
     /// Download an image from a registry
     Pull(pull::Args),
     /// Upload an image to a registry
@@ -158,6 +166,11 @@ enum Command {
     /// Manage hako
     #[command(subcommand)]
     System(system_df::Cmd),
+    /// Manage networks
+    #[command(subcommand)]
+    Network(network::Cmd),
+    /// List port mappings or a specific mapping for the container
+    Port(port::Args),
     /// Copy files/folders between a container and the local filesystem
     Cp(cp::Args),
     /// Inspect changes to files or directories on a container's filesystem
@@ -231,6 +244,10 @@ enum ImageCmd {
     Rm(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(save::Args),
+    /// Load an image from a tar archive or STDIN
+    Load(load::Args),
     /// Download an image from a registry
     Pull(pull::Args),
     /// Upload an image to a registry
@@ -402,6 +419,8 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Import(a) | Command::Image(ImageCmd::Import(a)) => {
             (None, import::run(ctx, a).await)
         }
+        Command::Save(a) | Command::Image(ImageCmd::Save(a)) => (None, save::run(ctx, a).await),
+        Command::Load(a) | Command::Image(ImageCmd::Load(a)) => (None, load::run(ctx, a).await),
         Command::Start(a) | Command::Container(ContainerCmd::Start(a)) => {
             (None, start::run(ctx, a).await)
         }
@@ -468,6 +487,8 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),
         Command::Volume(c) => (None, volume::run(ctx, c).await),
+        Command::Network(c) => (None, network::run(ctx, c).await),
+        Command::Port(a) => (None, port::run(ctx, a).await),
         Command::Cp(a) => (None, cp::run(ctx, a).await),
         Command::Diff(a) => (None, cp::diff(ctx, a).await),
         Command::Export(a) => (None, cp::export(ctx, a).await),

@@ -42,13 +42,28 @@ fn endpoint(a: Option<&Attachment>, aliases: Option<Vec<String>>) -> EndpointSet
     }
 }
 
-/// `NetworkSettings.Networks` (and `ps`'s): the container's one network.
+/// `NetworkSettings.Networks` (and `ps`'s): the network of `NetworkMode` (unless
+/// disconnected from it) and those joined with `network connect`.
 pub fn endpoints(v: &ContainerView) -> BTreeMap<String, EndpointSettings> {
     let mut out = BTreeMap::new();
-    if let Some(name) = network_name(&v.host_config.network_mode) {
+    if let Some(name) = network_name(&v.host_config.network_mode)
+        && !v.primary_disconnected
+    {
         let aliases = (!v.host_config.network_aliases.is_empty())
             .then(|| v.host_config.network_aliases.clone());
         out.insert(name, endpoint(v.network.as_ref(), aliases));
+    }
+    for (c, a) in &v.connected {
+        let aliases = (!c.aliases.is_empty()).then(|| c.aliases.clone());
+        let mut e = endpoint(a.as_ref(), aliases);
+        e.network_id.clone_from(&c.network_id);
+        if let Some(ip) = c.ip {
+            e.ipam_config = Some(hako_api_types::container::EndpointIpamConfig {
+                ipv4_address: ip.to_string(),
+                ..Default::default()
+            });
+        }
+        out.insert(c.network.clone(), e);
     }
     out
 }

@@ -308,6 +308,8 @@ mod tests {
             },
             size_rw: None,
             size_root_fs: None,
+            connected: Vec::new(),
+            primary_disconnected: false,
             network: None,
         }
     }

@@ -10,6 +10,7 @@ mod containers;
 mod emulation;
 mod events;
 mod exec;
+mod image_archive;
 mod image_commit;
 mod image_pull;
 mod images;
@@ -66,11 +67,16 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImagePrune => image_commit::prune(ctx, req).await,
         Endpoint::ContainerCommit => image_commit::commit(ctx, req).await,
         Endpoint::SystemDf => image_commit::disk_usage(ctx, req).await,
+        Endpoint::ImageSaveMany => image_archive::save_many(ctx, req).await,
+        Endpoint::ImageSave => image_archive::save_one(ctx, p).await,
+        Endpoint::ImageLoad => image_archive::load(ctx, req).await,
         Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,
         Endpoint::NetworkDelete => networks::remove(ctx, p).await,
         Endpoint::NetworkPrune => networks::prune(ctx).await,
+        Endpoint::NetworkConnect => networks::connect(ctx, req, p).await,
+        Endpoint::NetworkDisconnect => networks::disconnect(ctx, req, p).await,
         Endpoint::VolumeInspect => volumes::inspect(ctx, p).await,
         Endpoint::ContainerArchiveStat => archive::stat(ctx, req, p).await,
         Endpoint::ContainerArchiveGet => archive::get(ctx, req, p).await,

@@ -1,8 +1,8 @@
-//! Networks: create, list, inspect, remove, prune. Connecting a running container to a
-//! second network is not implemented (501).
+//! Networks: create, list, inspect, remove, prune, connect, disconnect.
 
 use std::collections::BTreeMap;
 
+use hako_engine::network::connect::ConnectOptions;
 use hako_engine::network::user::{NetworkCreate, NetworkView};
 use http::StatusCode;
 use serde::Deserialize;
@@ -139,4 +139,89 @@ pub async fn prune(ctx: &Ctx) -> Result<Response, ApiError> {
         StatusCode::OK,
         &json!({ "NetworksDeleted": removed }),
     ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct ConnectBody {
+    container: String,
+    endpoint_config: Option<EndpointConfigBody>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct EndpointConfigBody {
+    #[serde(rename = "IPAMConfig")]
+    ipam_config: Option<EndpointIpamBody>,
+    aliases: Option<Vec<String>>,
+    links: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct EndpointIpamBody {
+    #[serde(rename = "IPv4Address")]
+    ipv4_address: String,
+    #[serde(rename = "IPv6Address")]
+    ipv6_address: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct DisconnectBody {
+    container: String,
+    force: bool,
+}
+
+fn need_container(name: &str) -> Result<(), ApiError> {
+    if name.is_empty() {
+        return Err(ApiError::invalid("container is required"));
+    }
+    Ok(())
+}
+
+/// `POST /networks/{id}/connect`.
+#[instrument(skip_all, fields(network = %id))]
+pub async fn connect(ctx: &Ctx, req: Request, id: &str) -> Result<Response, ApiError> {
+    let body: ConnectBody = request::read_json(req).await?.unwrap_or_default();
+    need_container(&body.container)?;
+    let ep = body.endpoint_config.unwrap_or_default();
+    if ep.links.is_some_and(|l| !l.is_empty()) {
+        return Err(ApiError::not_implemented(
+            "links (--link) on network connect",
+        ));
+    }
+    let ipam = ep.ipam_config.unwrap_or_default();
+    if !ipam.ipv6_address.is_empty() {
+        return Err(ApiError::not_implemented("IPv6 addresses (--ip6)"));
+    }
+    let ipv4 = match ipam.ipv4_address.as_str() {
+        "" => None,
+        s => Some(
+            s.parse()
+                .map_err(|_| ApiError::invalid(format!("invalid IPv4 address: {s}")))?,
+        ),
+    };
+    ctx.engine
+        .network_connect(
+            id,
+            &body.container,
+            ConnectOptions {
+                ipv4,
+                aliases: ep.aliases.unwrap_or_default(),
+            },
+        )
+        .await?;
+    Ok(response::empty(StatusCode::OK))
+}
+
+/// `POST /networks/{id}/disconnect`.
+#[instrument(skip_all, fields(network = %id))]
+pub async fn disconnect(ctx: &Ctx, req: Request, id: &str) -> Result<Response, ApiError> {
+    let body: DisconnectBody = request::read_json(req).await?.unwrap_or_default();
+    need_container(&body.container)?;
+    ctx.engine
+        .network_disconnect(id, &body.container, body.force)
+        .await?;
+    Ok(response::empty(StatusCode::OK))
 }

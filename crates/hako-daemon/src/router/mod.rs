@@ -62,6 +62,12 @@ pub enum Endpoint {
     ContainerCommit,
     /// `GET /system/df`.
     SystemDf,
+    /// `GET /images/get` (`docker save` of several images).
+    ImageSaveMany,
+    /// `GET /images/{name}/get`.
+    ImageSave,
+    /// `POST /images/load`.
+    ImageLoad,
     /// `POST /auth` (`docker login`).
     Auth,
     NetworkInspect,
@@ -69,6 +75,8 @@ pub enum Endpoint {
     NetworkCreate,
     NetworkDelete,
     NetworkPrune,
+    NetworkConnect,
+    NetworkDisconnect,
     VolumeInspect,
     ContainerArchiveStat,
     ContainerArchiveGet,
@@ -137,11 +145,11 @@ pub static ROUTES: &[Route] = routes! {
     DELETE "/containers/{name}" => ContainerDelete,
     GET "/images/json" => ImageList,
     GET "/images/search" => NotImplemented,
-    GET "/images/get" => NotImplemented,
-    GET "/images/{name}/get" => NotImplemented,
+    GET "/images/get" => ImageSaveMany,
+    GET "/images/{name}/get" => ImageSave,
     GET "/images/{name}/history" => ImageHistory,
     GET "/images/{name}/json" => ImageInspect,
-    POST "/images/load" => NotImplemented,
+    POST "/images/load" => ImageLoad,
     POST "/images/create" => ImageCreate,
     POST "/images/{name}/push" => ImagePush,
     POST "/images/{name}/tag" => ImageTag,
@@ -214,8 +222,8 @@ pub static ROUTES: &[Route] = routes! {
     GET "/networks/" => NetworkList,
     GET "/networks/{id}" => NetworkInspect,
     POST "/networks/create" => NetworkCreate,
-    POST "/networks/{id}/connect" => NotImplemented,
-    POST "/networks/{id}/disconnect" => NotImplemented,
+    POST "/networks/{id}/connect" => NetworkConnect,
+    POST "/networks/{id}/disconnect" => NetworkDisconnect,
     POST "/networks/prune" => NetworkPrune,
     DELETE "/networks/{id}" => NetworkDelete,
     // hako's own: emulation of other CPU architectures.

@@ -160,7 +160,6 @@ fn known_but_unserved_routes_are_501s() {
     assert_eq!(m.route.endpoint, Endpoint::NotImplemented);
     assert_eq!(m.name(), "GET /containers/{name}/attach/ws");
     for (method, path) in [
-        (Method::POST, "/networks/n/connect"),
         (Method::POST, "/build"),
         (Method::GET, "/images/search"),
         (Method::GET, "/plugins"),

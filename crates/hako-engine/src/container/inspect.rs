@@ -16,6 +16,7 @@ impl Engine {
             view_of(&entry, &inner)
         };
         view.network = self.net.endpoint(&entry.id);
+        (view.connected, view.primary_disconnected) = self.connected_view(&entry);
         if size {
             fill_sizes(&mut view).await?;
         }
@@ -53,6 +54,8 @@ pub(crate) fn view_of(entry: &Entry, inner: &Inner) -> ContainerView {
         size_rw: None,
         size_root_fs: None,
         network: None,
+        connected: Vec::new(),
+        primary_disconnected: false,
     }
 }
 

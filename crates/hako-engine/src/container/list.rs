@@ -75,6 +75,7 @@ impl Engine {
             let inner = entry.inner.lock().await;
             let mut view = view_of(&entry, &inner);
             view.network = self.net.endpoint(&entry.id);
+            (view.connected, view.primary_disconnected) = self.connected_view(&entry);
             views.push(view);
         }
         views.sort_by_key(|v| std::cmp::Reverse(v.created_nanos()));

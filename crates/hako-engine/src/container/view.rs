@@ -50,6 +50,13 @@ pub struct ContainerView {
     pub size_root_fs: Option<i64>,
     /// The network endpoint of a running container on a bridge network.
     pub network: Option<crate::network::Attachment>,
+    /// Networks joined with `network connect`, with their endpoints while running.
+    pub connected: Vec<(
+        crate::network::Connection,
+        Option<crate::network::Attachment>,
+    )>,
+    /// Left the network of `NetworkMode` with `network disconnect`.
+    pub primary_disconnected: bool,
 }
 
 /// Overlay directories, as Docker's `GraphDriver` shows them.

@@ -26,8 +26,10 @@ use crate::container::entry::Entry;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 
+pub mod connect;
 pub mod user;
 
+pub use connect::{Connection, Connections};
 pub use user::NetworkRecord;
 
 /// File name of a container's endpoint record.
@@ -59,6 +61,9 @@ pub struct Attachment {
     /// DNS names on the network (container name, aliases, short ID).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Interface in the container (`eth0` when empty: records written before connect).
+    #[serde(default)]
+    pub ifname: String,
 }
 
 /// The engine's networking state.
@@ -93,12 +98,43 @@ struct Inner {
     bridges_ready: HashSet<String>,
     /// Endpoints of running containers, by container ID.
     endpoints: HashMap<String, Attachment>,
+    /// Endpoints of running containers on networks joined with `network connect`.
+    connected: HashMap<String, Vec<Attachment>>,
     /// Proxies of running containers, by container ID.
     proxies: HashMap<String, Vec<Proxy>>,
     /// User-defined networks, by ID.
     networks: HashMap<String, NetworkRecord>,
     /// Embedded resolvers, by container ID.
     dns: HashMap<String, AbortOnDrop>,
+}
+
+impl Inner {
+    /// Addresses held on `bridge` (by `NetworkMode` and connected endpoints).
+    fn used_on(&self, bridge: &str) -> HashSet<Ipv4Addr> {
+        self.endpoints
+            .values()
+            .chain(self.connected.values().flatten())
+            .filter(|a| a.bridge == bridge)
+            .map(|a| a.ip)
+            .collect()
+    }
+}
+
+/// What `link::attach` needs; only the first endpoint with a gateway gets the default
+/// route (a second one would clash).
+fn link_endpoint(a: &Attachment, default_route: bool) -> Endpoint {
+    Endpoint {
+        host_veth: a.host_veth.clone(),
+        ifname: if a.ifname.is_empty() {
+            "eth0".into()
+        } else {
+            a.ifname.clone()
+        },
+        ip: a.ip,
+        prefix: a.prefix,
+        gateway: a.gateway.filter(|_| default_route),
+        mac: ipam::mac_for(a.ip),
+    }
 }
 
 impl Networking {
@@ -140,13 +176,25 @@ impl Networking {
         self.lock().endpoints.get(id).cloned()
     }
 
-    /// Every endpoint, by container ID.
+    /// Every endpoint (`NetworkMode`'s and connected ones), by container ID.
     pub(crate) fn endpoints(&self) -> Vec<(String, Attachment)> {
-        self.lock()
+        let inner = self.lock();
+        inner
             .endpoints
             .iter()
+            .chain(
+                inner
+                    .connected
+                    .iter()
+                    .flat_map(|(k, list)| list.iter().map(move |a| (k, a))),
+            )
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
+    }
+
+    /// Endpoints of a running container on networks joined with `network connect`.
+    pub fn connected_endpoints(&self, id: &str) -> Vec<Attachment> {
+        self.lock().connected.get(id).cloned().unwrap_or_default()
     }
 
     /// The rules this daemon wants: every bridge it knows, every published port.
@@ -191,9 +239,12 @@ impl Networking {
 /// What [`Engine::net_prepare`] reserved for one start.
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    attachment: Attachment,
+    /// The endpoint on `NetworkMode`'s network (none once disconnected from it).
+    attachment: Option<Attachment>,
     bound: Vec<(proxy::Bound, SocketAddrV4)>,
     netns_of: NetnsSource,
+    /// Endpoints on networks joined with `network connect`, already holding addresses.
+    connected: Vec<Attachment>,
 }
 
 #[derive(Debug)]
@@ -293,12 +344,7 @@ impl Engine {
             .map_err(|e| EngineError::InvalidParameter(e.to_string()))?;
         let ip = {
             let mut inner = self.net.lock();
-            let used: HashSet<Ipv4Addr> = inner
-                .endpoints
-                .values()
-                .filter(|a| a.bridge == spec.name)
-                .map(|a| a.ip)
-                .collect();
+            let used = inner.used_on(&spec.name);
             let wanted = self.net.requested_ip(&hc.network_mode, hc);
             let ip = match wanted {
                 Some(ip) => {
@@ -333,6 +379,7 @@ impl Engine {
                 mac: ipam::format_mac(&ipam::mac_for(ip)),
                 ports: Vec::new(),
                 aliases: self.net.aliases_for(&hc.network_mode, hc, name, &entry.id),
+                ifname: "eth0".into(),
             };
             inner.endpoints.insert(entry.id.clone(), placeholder);
             ip
@@ -389,9 +436,10 @@ impl Engine {
             return Err(e);
         }
         Ok(Some(Prepared {
-            attachment,
+            attachment: Some(attachment),
             bound,
             netns_of: NetnsSource::Own,
+            connected: Vec::new(),
         }))
     }
 
@@ -403,27 +451,27 @@ impl Engine {
         prepared: Prepared,
         pid: i32,
     ) -> std::result::Result<(), hako_runtime::RuntimeError> {
-        let a = &prepared.attachment;
         let NetnsSource::Own = prepared.netns_of;
         let netns = PathBuf::from(format!("/proc/{pid}/ns/net"));
-        let ep = Endpoint {
-            host_veth: a.host_veth.clone(),
-            ifname: "eth0".into(),
-            ip: a.ip,
-            prefix: a.prefix,
-            gateway: a.gateway,
-            mac: ipam::mac_for(a.ip),
-        };
         let fail = |msg: String| hako_runtime::RuntimeError::Io {
             context: "configure the network of",
             path: netns.clone(),
             source: std::io::Error::other(msg),
         };
-        link::attach(&a.bridge, &netns, &ep)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        if self.net.is_user_network(&a.network_id) {
-            self.start_dns(entry, &a.network_id, &netns)
+        let mut default_route = true;
+        for a in prepared.attachment.iter().chain(&prepared.connected) {
+            link::attach(&a.bridge, &netns, &link_endpoint(a, default_route))
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            default_route &= a.gateway.is_none();
+        }
+        let on_user_network = prepared
+            .attachment
+            .iter()
+            .chain(&prepared.connected)
+            .any(|a| self.net.is_user_network(&a.network_id));
+        if on_user_network {
+            self.start_dns(entry, &netns)
                 .await
                 .map_err(|e| fail(e.to_string()))?;
         }
@@ -436,10 +484,13 @@ impl Engine {
         if has_ports {
             self.sync_rules().await.map_err(|e| fail(e.to_string()))?;
         }
-        let path = entry.dir.join(ENDPOINT_FILE);
-        if let Err(e) = crate::state::write_json(&path, a, false) {
-            warn!(container.id = %entry.id, error = %e, "cannot persist the endpoint");
+        if let Some(a) = &prepared.attachment {
+            let path = entry.dir.join(ENDPOINT_FILE);
+            if let Err(e) = crate::state::write_json(&path, a, false) {
+                warn!(container.id = %entry.id, error = %e, "cannot persist the endpoint");
+            }
         }
+        self.persist_connected(entry);
         Ok(())
     }
 
@@ -450,6 +501,7 @@ impl Engine {
             let mut inner = self.net.lock();
             inner.proxies.remove(&entry.id);
             inner.dns.remove(&entry.id);
+            inner.connected.remove(&entry.id);
             match inner.endpoints.remove(&entry.id) {
                 Some(a) => (!a.ports.is_empty(), true),
                 None => (false, false),
@@ -458,6 +510,7 @@ impl Engine {
         if existed {
             let _ = std::fs::remove_file(entry.dir.join(ENDPOINT_FILE));
         }
+        let _ = std::fs::remove_file(entry.dir.join(connect::ENDPOINTS_FILE));
         if had_ports && let Err(e) = self.sync_rules().await {
             warn!(container.id = %entry.id, error = %e, "cannot remove port rules");
         }
@@ -469,6 +522,7 @@ impl Engine {
         self.load_networks();
         let entries = self.containers.all();
         for entry in entries {
+            self.restore_connected(&entry).await;
             let path = entry.dir.join(ENDPOINT_FILE);
             let Ok(bytes) = std::fs::read(&path) else {
                 continue;
@@ -501,7 +555,7 @@ impl Engine {
         }
         let has_state = {
             let inner = self.net.lock();
-            !inner.endpoints.is_empty() || !inner.networks.is_empty()
+            !inner.endpoints.is_empty() || !inner.connected.is_empty() || !inner.networks.is_empty()
         };
         if has_state {
             if let Err(e) = self.sync_rules().await {
@@ -561,14 +615,20 @@ impl Engine {
             )));
             return Ok(None);
         }
-        self.net_prepare(
-            entry,
-            &record.name,
-            hc,
-            &record.config.hostname,
-            &record.config.exposed_ports,
-        )
-        .await
+        let conns = Connections::read(entry);
+        let primary = if conns.primary_disconnected {
+            None
+        } else {
+            self.net_prepare(
+                entry,
+                &record.name,
+                hc,
+                &record.config.hostname,
+                &record.config.exposed_ports,
+            )
+            .await?
+        };
+        self.prepare_connected(entry, record, &conns, primary).await
     }
 }
 

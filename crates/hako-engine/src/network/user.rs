@@ -92,9 +92,9 @@ pub struct NetworkView {
 /// The built-in networks' IDs, made once per data root.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub(crate) struct BuiltinIds {
-    bridge: String,
-    host: String,
-    none: String,
+    pub(crate) bridge: String,
+    pub(crate) host: String,
+    pub(crate) none: String,
 }
 
 impl Networking {
@@ -107,7 +107,7 @@ impl Networking {
         self.builtin().bridge
     }
 
-    fn builtin(&self) -> BuiltinIds {
+    pub(crate) fn builtin(&self) -> BuiltinIds {
         self.builtin_ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -160,26 +160,40 @@ impl Networking {
         out
     }
 
-    /// Addresses answering `name` on network `network_id`.
-    pub(crate) fn resolve(&self, network_id: &str, name: &str) -> Vec<Ipv4Addr> {
+    /// Addresses answering `name` for container `cid`: on every user network it is on.
+    pub(crate) fn resolve_for(&self, cid: &str, name: &str) -> Vec<Ipv4Addr> {
         let inner = self.lock();
-        let net_name = inner
-            .networks
-            .get(network_id)
-            .map(|n| n.name.clone())
-            .unwrap_or_default();
-        let bare = name
-            .strip_suffix(&format!(".{net_name}"))
-            .unwrap_or(name)
-            .to_string();
-        let mut out: Vec<Ipv4Addr> = inner
+        let mine: Vec<&String> = inner
             .endpoints
-            .values()
-            .filter(|a| a.network_id == network_id)
-            .filter(|a| a.aliases.iter().any(|x| x.eq_ignore_ascii_case(&bare)))
-            .map(|a| a.ip)
+            .get(cid)
+            .into_iter()
+            .chain(inner.connected.get(cid).into_iter().flatten())
+            .map(|a| &a.network_id)
+            .filter(|id| inner.networks.contains_key(*id))
             .collect();
+        let mut out = Vec::new();
+        for network_id in mine {
+            let net_name = inner
+                .networks
+                .get(network_id)
+                .map(|n| n.name.clone())
+                .unwrap_or_default();
+            let bare = name
+                .strip_suffix(&format!(".{net_name}"))
+                .unwrap_or(name)
+                .to_string();
+            out.extend(
+                inner
+                    .endpoints
+                    .values()
+                    .chain(inner.connected.values().flatten())
+                    .filter(|a| a.network_id == *network_id)
+                    .filter(|a| a.aliases.iter().any(|x| x.eq_ignore_ascii_case(&bare)))
+                    .map(|a| a.ip),
+            );
+        }
         out.sort();
+        out.dedup();
         out
     }
 }
@@ -470,9 +484,7 @@ impl Engine {
             let mut users = Vec::new();
             for entry in self.containers.all() {
                 let inner = entry.inner.lock().await;
-                if let NetworkMode::Network(n) = &inner.record.host_config.network_mode
-                    && (*n == view.name || *n == view.id)
-                {
+                if self.container_uses_network(&entry, &inner.record, &view.id, &view.name) {
                     users.push(inner.record.name.clone());
                 }
             }
@@ -517,28 +529,19 @@ impl Engine {
         Ok(removed)
     }
 
-    /// Opens the resolver inside a new container's namespace and serves its network.
-    pub(crate) async fn start_dns(
-        &self,
-        entry: &Entry,
-        network_id: &str,
-        netns: &Path,
-    ) -> std::io::Result<()> {
+    /// Opens the resolver inside a container's namespace; it answers for the user
+    /// networks the container is on at the time of each query.
+    pub(crate) async fn start_dns(&self, entry: &Entry, netns: &Path) -> std::io::Result<()> {
         let socket = dns::open_in(netns).await?;
-        self.serve_dns(&entry.id, network_id, socket)
+        self.serve_dns(&entry.id, socket)
     }
 
-    fn serve_dns(
-        &self,
-        container_id: &str,
-        network_id: &str,
-        socket: std::net::UdpSocket,
-    ) -> std::io::Result<()> {
+    fn serve_dns(&self, container_id: &str, socket: std::net::UdpSocket) -> std::io::Result<()> {
         let me = self.me.clone();
-        let net_id = network_id.to_string();
+        let cid = container_id.to_string();
         let lookup: dns::Lookup = std::sync::Arc::new(move |name: &str| {
             me.upgrade()
-                .map(|e| e.net.resolve(&net_id, name))
+                .map(|e| e.net.resolve_for(&cid, name))
                 .unwrap_or_default()
         });
         let task = dns::serve(socket, lookup, upstream())?;
@@ -551,8 +554,9 @@ impl Engine {
 
     /// At daemon start: resolvers of running containers on user networks.
     pub(crate) async fn restore_dns(&self) {
+        let mut done = std::collections::HashSet::new();
         for (cid, a) in self.net.endpoints() {
-            if !self.net.is_user_network(&a.network_id) {
+            if !self.net.is_user_network(&a.network_id) || !done.insert(cid.clone()) {
                 continue;
             }
             let Ok(entry) = self.containers.get(&cid) else {
@@ -566,7 +570,7 @@ impl Engine {
             // The old daemon's socket died with it; the address is free again.
             match dns::open_in(&netns).await {
                 Ok(s) => {
-                    if let Err(e) = self.serve_dns(&cid, &a.network_id, s) {
+                    if let Err(e) = self.serve_dns(&cid, s) {
                         warn!(container.id = %cid, error = %e, "cannot restore the resolver");
                     }
                 }

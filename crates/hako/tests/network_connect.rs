@@ -1,0 +1,303 @@
+//! `network connect`/`disconnect` against a real daemon, through hako's CLI and docker's:
+//! a running container gets a veth into its namespace and resolves the other network's
+//! names; disconnected, it no longer does and nothing is left on the bridge. Each test uses
+//! its own daemon's bridge and subnets (`d.net`).
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{Daemon, eventually};
+
+fn daemon() -> Daemon {
+    let d = Daemon::start();
+    d.import_busybox();
+    d
+}
+
+/// busybox httpd serving a page on port 80.
+const HTTPD: &str =
+    "mkdir -p /www && echo 'hako-connect OK' > /www/index.html && exec httpd -f -p 80 -h /www";
+
+fn inspect(d: &Daemon, name: &str) -> serde_json::Value {
+    let r = d.hako(&["inspect", name]).ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("inspect json");
+    v[0].clone()
+}
+
+fn ip_on(d: &Daemon, container: &str, network: &str) -> String {
+    inspect(d, container)["NetworkSettings"]["Networks"][network]["IPAddress"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Interfaces plugged into a bridge.
+fn bridge_ports(bridge: &str) -> Vec<String> {
+    std::fs::read_dir(Path::new("/sys/class/net").join(bridge).join("brif"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn bridge_of(d: &Daemon, network: &str) -> String {
+    let r = d.hako(&["network", "inspect", network]).ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("network inspect json");
+    let id = v[0]["Id"].as_str().expect("network id");
+    format!("br-{}", &id[..12])
+}
+
+/// What `script` prints run inside `container`.
+fn exec(d: &Daemon, container: &str, script: &str) -> String {
+    d.hako(&["exec", container, "sh", "-c", script]).stdout
+}
+
+/// Resolves `name` through the embedded resolver and fetches the page from the address
+/// it gave; prints `RESOLVED <ip>` and `REACHED`.
+fn probe(name: &str) -> String {
+    format!(
+        "ip=$(nslookup {name} 127.0.0.11 2>/dev/null | awk '/^Address/ && !/127.0.0.11/ {{print $NF}}' | tail -n1); \
+         [ -n \"$ip\" ] && echo RESOLVED $ip; \
+         out=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${{ip:-0.0.0.0}} 80 2>/dev/null); \
+         case \"$out\" in *OK*) echo REACHED;; esac"
+    )
+}
+
+#[test]
+fn connect_running_container_reaches_names_and_disconnect_leaves_nothing() {
+    let d = daemon();
+    let (sa, sb) = (d.net.subnet(4), d.net.subnet(5));
+    let (net_a, net_b) = (format!("cna{}", d.net.n), format!("cnb{}", d.net.n));
+    d.hako(&["network", "create", "--subnet", &sa, &net_a]).ok();
+    d.hako(&["network", "create", "--subnet", &sb, &net_b]).ok();
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "srv",
+        "--network",
+        &net_b,
+        "--network-alias",
+        "web",
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+    ])
+    .ok();
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "cli",
+        "--network",
+        &net_a,
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .ok();
+    let srv_ip = ip_on(&d, "srv", &net_b);
+    let bridge_b = bridge_of(&d, &net_b);
+    assert_eq!(bridge_ports(&bridge_b).len(), 1);
+
+    // Before: another network, neither name nor address works.
+    let out = exec(&d, "cli", &probe("srv"));
+    assert!(!out.contains("RESOLVED"), "{out}");
+
+    d.hako(&["network", "connect", "--alias", "clia", &net_b, "cli"])
+        .ok();
+    let nets = &inspect(&d, "cli")["NetworkSettings"]["Networks"];
+    let cli_ip_b = nets[&net_b]["IPAddress"].as_str().unwrap().to_string();
+    assert!(
+        cli_ip_b.starts_with(&sb[..sb.len() - 4]),
+        "{cli_ip_b} not in {sb}: {nets}"
+    );
+    assert!(
+        nets[&net_a]["IPAddress"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(nets[&net_b]["Aliases"][0], "clia", "{nets}");
+    let ni = d
+        .hako(&["network", "inspect", "-f", "{{json .Containers}}", &net_b])
+        .ok();
+    assert!(ni.stdout.contains("\"Name\":\"cli\""), "{}", ni.stdout);
+    assert_eq!(bridge_ports(&bridge_b).len(), 2);
+    let addrs = exec(&d, "cli", "ip -4 -o addr show");
+    assert!(
+        addrs.contains(&format!("eth1    inet {cli_ip_b}/24"))
+            || addrs.contains(&format!("inet {cli_ip_b}/24")),
+        "{addrs}"
+    );
+
+    // By name and by alias, and back: srv finds cli by its alias on net_b.
+    for name in ["srv", "web"] {
+        let out = exec(&d, "cli", &probe(name));
+        assert!(out.contains(&format!("RESOLVED {srv_ip}")), "{name}: {out}");
+        assert!(out.contains("REACHED"), "{name}: {out}");
+    }
+    let back = exec(&d, "srv", "nslookup clia 127.0.0.11");
+    assert!(back.contains(&cli_ip_b), "{back}");
+
+    // Docker's errors.
+    let r = d.hako(&["network", "connect", &net_b, "cli"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(&format!(
+            "endpoint with name cli already exists in network {net_b}"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = d.hako(&["network", "connect", "host", "cli"]);
+    assert!(
+        r.stderr.contains(
+            "container cannot be disconnected from host network or connected to host network"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = d.hako(&["network", "connect", "nosuchnet", "cli"]);
+    assert!(
+        r.stderr.contains("network nosuchnet not found"),
+        "{}",
+        r.stderr
+    );
+    let r = d.hako(&["network", "rm", &net_b]);
+    assert!(r.stderr.contains("has active endpoints"), "{}", r.stderr);
+
+    d.hako(&["network", "disconnect", &net_b, "cli"]).ok();
+    let out = exec(&d, "cli", &probe("srv"));
+    assert!(!out.contains("RESOLVED"), "{out}");
+    assert!(!out.contains("REACHED"), "{out}");
+    let addrs = exec(&d, "cli", "ip -4 -o addr show");
+    assert!(!addrs.contains(&cli_ip_b), "{addrs}");
+    assert!(
+        eventually(Duration::from_secs(5), || (bridge_ports(&bridge_b).len()
+            == 1)
+            .then_some(()))
+        .is_some(),
+        "veth left on {bridge_b}: {:?}",
+        bridge_ports(&bridge_b)
+    );
+    let nets = &inspect(&d, "cli")["NetworkSettings"]["Networks"];
+    assert!(nets.get(&net_b).is_none(), "{nets}");
+    let r = d.hako(&["network", "disconnect", &net_b, "cli"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("is not connected to network"),
+        "{}",
+        r.stderr
+    );
+    // Nothing resolves the disconnected container any more.
+    let back = exec(&d, "srv", "nslookup clia 127.0.0.11");
+    assert!(!back.contains(&cli_ip_b), "{back}");
+
+    d.hako(&["rm", "-f", "srv", "cli"]).ok();
+    d.hako(&["network", "rm", &net_a, &net_b]).ok();
+    d.assert_clean();
+}
+
+#[test]
+fn connect_of_a_stopped_container_applies_at_start_through_docker_cli() {
+    let d = daemon();
+    let sb = d.net.subnet(6);
+    let net_b = format!("cnc{}", d.net.n);
+    let Some(r) = d.docker(&["network", "create", "--subnet", &sb, &net_b]) else {
+        eprintln!("docker CLI missing: skipped");
+        return;
+    };
+    r.ok();
+    d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "srv2",
+        "--network",
+        &net_b,
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+    ])
+    .unwrap()
+    .ok();
+    let srv_ip = ip_on(&d, "srv2", &net_b);
+    // On the default bridge, created, then connected with a fixed address.
+    d.docker(&["create", "--name", "late", "busybox", "sleep", "300"])
+        .unwrap()
+        .ok();
+    let fixed = format!("{}.99", &sb[..sb.len() - 5]);
+    d.docker(&[
+        "network", "connect", "--ip", &fixed, "--alias", "lt", &net_b, "late",
+    ])
+    .unwrap()
+    .ok();
+    let f = d
+        .docker(&[
+            "inspect",
+            "-f",
+            &format!(
+                "{{{{(index .NetworkSettings.Networks \"{net_b}\").IPAMConfig.IPv4Address}}}}"
+            ),
+            "late",
+        ])
+        .unwrap()
+        .ok();
+    assert_eq!(f.stdout.trim(), fixed);
+    for round in 0..2 {
+        d.docker(&["start", "late"]).unwrap().ok();
+        assert_eq!(ip_on(&d, "late", &net_b), fixed, "round {round}");
+        assert!(!ip_on(&d, "late", "bridge").is_empty());
+        let out = exec(
+            &d,
+            "late",
+            &format!("ip -4 -o addr show; {}", probe("srv2")),
+        );
+        assert!(out.contains(&format!("inet {fixed}/24")), "{out}");
+        assert!(out.contains(&format!("RESOLVED {srv_ip}")), "{out}");
+        assert!(out.contains("REACHED"), "{out}");
+        let back = exec(&d, "srv2", "nslookup lt 127.0.0.11");
+        assert!(back.contains(&fixed), "{back}");
+        d.docker(&["stop", "-t", "0", "late"]).unwrap().ok();
+    }
+    let r = d.docker(&["network", "connect", "host", "late"]).unwrap();
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains(
+            "container cannot be disconnected from host network or connected to host network"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Disconnected while stopped: the next start has only the default bridge.
+    d.docker(&["network", "disconnect", &net_b, "late"])
+        .unwrap()
+        .ok();
+    d.docker(&["start", "late"]).unwrap().ok();
+    let out = exec(&d, "late", "ip -4 -o addr show");
+    assert!(!out.contains(&fixed), "{out}");
+    assert!(out.contains("eth0"), "{out}");
+    // Running: disconnect from the default bridge too.
+    d.docker(&["network", "disconnect", "bridge", "late"])
+        .unwrap()
+        .ok();
+    let out = exec(&d, "late", "ip -4 -o addr show");
+    assert!(!out.contains("eth0"), "{out}");
+    assert!(
+        eventually(Duration::from_secs(5), || bridge_ports(&d.net.bridge)
+            .is_empty()
+            .then_some(()))
+        .is_some(),
+        "veth left on {}",
+        d.net.bridge
+    );
+    d.docker(&["rm", "-f", "late", "srv2"]).unwrap().ok();
+    d.docker(&["network", "rm", &net_b]).unwrap().ok();
+    d.assert_clean();
+}
