@@ -17,7 +17,8 @@
 //!   `container::mounts`.
 //! - [`network`]: the default bridge, container endpoints, published ports, user-defined
 //!   networks and their DNS (over `hako-net`).
-//! - [`image`]: the engine's view of images; the verbs are in `image_ops.rs`.
+//! - [`image`]: the engine's view of images; the verbs are in `image_ops.rs`, `docker
+//!   save`/`load` in `image_archive.rs`.
 //! - [`system`]: `version` and `info`; [`disk_usage`]: `system df`. `image_commit.rs` and
 //!   `image_prune.rs` hold `docker commit`, `history` and `image prune`.
 //! - [`filters`]: Docker's `filters` query.
@@ -40,6 +41,7 @@ pub mod system;
 pub mod volume;
 
 mod events_ops;
+mod image_archive;
 mod image_commit;
 mod image_ops;
 mod image_prune;

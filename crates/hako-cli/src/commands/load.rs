@@ -1,0 +1,75 @@
+//! `hako load` / `hako image load`: images from a `docker save` archive (file or stdin).
+
+use std::io::{IsTerminal, Read};
+
+use hako_api_types::progress::JsonMessage;
+use hako_api_types::query::ImageLoadQuery;
+use http_body_util::BodyExt;
+
+use super::{Ctx, out};
+use crate::client::ClientError;
+use crate::client::stream::LineSplitter;
+use crate::error::StatusError;
+
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "hako load [OPTIONS]")]
+pub struct Args {
+    /// Read from tar archive file, instead of STDIN
+    #[arg(short = 'i', long = "input")]
+    input: Option<String>,
+    /// Suppress the load output
+    #[arg(short = 'q', long)]
+    quiet: bool,
+}
+
+pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
+    let body = match &a.input {
+        Some(path) => std::fs::read(path).map_err(|e| {
+            StatusError::new(1, format!("open {path}: {}", e.to_string().to_lowercase()))
+        })?,
+        None => {
+            if std::io::stdin().is_terminal() {
+                // The docker CLI's words.
+                return Err(
+                    StatusError::new(1, "requested load from stdin, but stdin is empty").into(),
+                );
+            }
+            let mut v = Vec::new();
+            std::io::stdin().read_to_end(&mut v)?;
+            v
+        }
+    };
+    let q = ImageLoadQuery { quiet: a.quiet };
+    let query = serde_urlencoded::to_string(&q).map_err(|e| ClientError::Request(e.to_string()))?;
+    let client = ctx.client().await?;
+    let resp = client
+        .request_with_type(
+            http::Method::POST,
+            &format!("/images/load?{query}"),
+            body,
+            "application/x-tar",
+        )
+        .await?;
+    let mut body = resp.into_body();
+    let mut lines = LineSplitter::default();
+    let mut printed = String::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
+        let Some(data) = frame.data_ref() else {
+            continue;
+        };
+        for line in lines.feed(data) {
+            let m: JsonMessage =
+                serde_json::from_slice(&line).map_err(|e| ClientError::Decode(e.to_string()))?;
+            if let Some(err) = m.error_message() {
+                out(&printed)?;
+                return Err(StatusError::new(1, err.to_owned()).into());
+            }
+            if let Some(s) = m.stream {
+                printed.push_str(&s);
+            }
+        }
+    }
+    out(&printed)?;
+    Ok(0)
+}
