@@ -15,6 +15,7 @@ mod import;
 mod info;
 mod inspect;
 mod kill;
+mod load;
 mod login;
 mod logs;
 mod network;
@@ -25,6 +26,7 @@ mod resources;
 mod rm;
 mod rmi;
 mod run;
+mod save;
 mod start;
 mod stop;
 mod streams;
@@ -100,6 +102,10 @@ enum Command {
     Rmi(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(save::Args),
+    /// Load an image from a tar archive or STDIN
+    Load(load::Args),
     /// Download an image from a registry
     Pull(pull::Args),
     /// Upload an image to a registry
@@ -238,6 +244,10 @@ enum ImageCmd {
     Rm(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Save one or more images to a tar archive (streamed to STDOUT by default)
+    Save(save::Args),
+    /// Load an image from a tar archive or STDIN
+    Load(load::Args),
     /// Download an image from a registry
     Pull(pull::Args),
     /// Upload an image to a registry
@@ -409,6 +419,8 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Import(a) | Command::Image(ImageCmd::Import(a)) => {
             (None, import::run(ctx, a).await)
         }
+        Command::Save(a) | Command::Image(ImageCmd::Save(a)) => (None, save::run(ctx, a).await),
+        Command::Load(a) | Command::Image(ImageCmd::Load(a)) => (None, load::run(ctx, a).await),
         Command::Start(a) | Command::Container(ContainerCmd::Start(a)) => {
             (None, start::run(ctx, a).await)
         }

@@ -10,6 +10,7 @@ mod containers;
 mod emulation;
 mod events;
 mod exec;
+mod image_archive;
 mod image_commit;
 mod image_pull;
 mod images;
@@ -66,6 +67,9 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImagePrune => image_commit::prune(ctx, req).await,
         Endpoint::ContainerCommit => image_commit::commit(ctx, req).await,
         Endpoint::SystemDf => image_commit::disk_usage(ctx, req).await,
+        Endpoint::ImageSaveMany => image_archive::save_many(ctx, req).await,
+        Endpoint::ImageSave => image_archive::save_one(ctx, p).await,
+        Endpoint::ImageLoad => image_archive::load(ctx, req).await,
         Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,

@@ -62,6 +62,12 @@ pub enum Endpoint {
     ContainerCommit,
     /// `GET /system/df`.
     SystemDf,
+    /// `GET /images/get` (`docker save` of several images).
+    ImageSaveMany,
+    /// `GET /images/{name}/get`.
+    ImageSave,
+    /// `POST /images/load`.
+    ImageLoad,
     /// `POST /auth` (`docker login`).
     Auth,
     NetworkInspect,
@@ -139,11 +145,11 @@ pub static ROUTES: &[Route] = routes! {
     DELETE "/containers/{name}" => ContainerDelete,
     GET "/images/json" => ImageList,
     GET "/images/search" => NotImplemented,
-    GET "/images/get" => NotImplemented,
-    GET "/images/{name}/get" => NotImplemented,
+    GET "/images/get" => ImageSaveMany,
+    GET "/images/{name}/get" => ImageSave,
     GET "/images/{name}/history" => ImageHistory,
     GET "/images/{name}/json" => ImageInspect,
-    POST "/images/load" => NotImplemented,
+    POST "/images/load" => ImageLoad,
     POST "/images/create" => ImageCreate,
     POST "/images/{name}/push" => ImagePush,
     POST "/images/{name}/tag" => ImageTag,
