@@ -301,3 +301,202 @@ fn connect_of_a_stopped_container_applies_at_start_through_docker_cli() {
     d.docker(&["network", "rm", &net_b]).unwrap().ok();
     d.assert_clean();
 }
+
+/// A host port of this test's own (network.rs uses 21000 + 8 N + 0..8).
+fn port(d: &Daemon, k: u16) -> u16 {
+    23000 + u16::from(d.net.n) * 4 + k
+}
+
+#[test]
+fn network_verbs_and_port_print_like_docker() {
+    let d = daemon();
+    let (s1, s2) = (d.net.subnet(7), d.net.subnet(8));
+    let gw = format!("{}.254", &s1[..s1.len() - 5]);
+    let (n1, n2) = (format!("lsa{}", d.net.n), format!("lsb{}", d.net.n));
+    let id1 = d
+        .hako(&[
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "--subnet",
+            &s1,
+            "--gateway",
+            &gw,
+            "--label",
+            "team=net",
+            "--opt",
+            "x.y=z",
+            "--attachable",
+            &n1,
+        ])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    assert_eq!(id1.len(), 64, "{id1}");
+    d.hako(&["network", "create", "--internal", "--subnet", &s2, &n2])
+        .ok();
+    let r = d.hako(&["network", "create", "--gateway", &gw, "nosubnet"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("every ip-range or gateway must have a corresponding subnet"),
+        "{}",
+        r.stderr
+    );
+    let r = d.hako(&["network", "create", &n1]);
+    assert!(
+        r.stderr
+            .contains(&format!("network with name {n1} already exists")),
+        "{}",
+        r.stderr
+    );
+
+    // ls: docker's table, IDs truncated unless --no-trunc, names in natural order.
+    let ls = d.hako(&["network", "ls"]).ok().stdout;
+    let mut lines = ls.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("NETWORK ID") && header.contains("NAME") && header.ends_with("SCOPE"),
+        "{ls}"
+    );
+    let row = ls.lines().find(|l| l.contains(&n1)).expect("row of n1");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols, [&id1[..12], n1.as_str(), "bridge", "local"], "{ls}");
+    let names: Vec<&str> = ls
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["bridge", "host", n1.as_str(), n2.as_str(), "none"],
+        "{ls}"
+    );
+    let q = d
+        .hako(&["network", "ls", "-q", "--filter", &format!("name={n1}")])
+        .ok();
+    assert_eq!(q.stdout, format!("{}\n", &id1[..12]));
+    let q = d
+        .hako(&[
+            "network",
+            "ls",
+            "-q",
+            "--no-trunc",
+            "--filter",
+            "label=team=net",
+        ])
+        .ok();
+    assert_eq!(q.stdout, format!("{id1}\n"));
+    let f = d
+        .hako(&[
+            "network",
+            "ls",
+            "--filter",
+            "driver=bridge",
+            "--format",
+            "{{.Name}} {{.Internal}}",
+        ])
+        .ok();
+    assert!(f.stdout.contains(&format!("{n2} true\n")), "{}", f.stdout);
+    assert!(f.stdout.contains(&format!("{n1} false\n")), "{}", f.stdout);
+    assert!(!f.stdout.contains("host"), "{}", f.stdout);
+
+    // inspect.
+    let i = d
+        .hako(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Name}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{.Labels.team}} {{index .Options \"x.y\"}}",
+            &n1,
+        ])
+        .ok();
+    assert_eq!(i.stdout, format!("{n1} {s1} {gw} net z\n"));
+    let j = d.hako(&["network", "inspect", &n2, "bridge"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).expect("inspect json");
+    assert_eq!(v.as_array().map(Vec::len), Some(2));
+    assert_eq!(v[0]["Internal"], true);
+    let r = d.hako(&["network", "inspect", "nosuchnet"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("nosuchnet"), "{}", r.stderr);
+
+    // port: the same lines as docker port.
+    let (p1, p2) = (port(&d, 0), port(&d, 1));
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "pub",
+        "--network",
+        &n1,
+        "-p",
+        &format!("127.0.0.1:{p1}:80"),
+        "-p",
+        &format!("{p2}:8080"),
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .ok();
+    let all = d.hako(&["port", "pub"]).ok();
+    assert_eq!(
+        all.stdout,
+        format!("80/tcp -> 127.0.0.1:{p1}\n8080/tcp -> 0.0.0.0:{p2}\n")
+    );
+    let one = d.hako(&["port", "pub", "8080/tcp"]).ok();
+    assert_eq!(one.stdout, format!("0.0.0.0:{p2}\n"));
+    let none = d.hako(&["port", "pub", "81"]);
+    assert_eq!(none.code, 1);
+    assert_eq!(
+        none.stderr.trim(),
+        "Error: No public port '81' published for pub"
+    );
+    if let Some(dp) = d.docker(&["port", "pub"]) {
+        assert_eq!(dp.ok().stdout, all.stdout);
+        let dp = d.docker(&["port", "pub", "80"]).unwrap().ok();
+        assert_eq!(dp.stdout, format!("127.0.0.1:{p1}\n"));
+        let dn = d.docker(&["port", "pub", "81"]).unwrap();
+        assert_eq!(dn.stderr.trim(), none.stderr.trim());
+    }
+
+    // rm: several at once, per-name errors, exit 1; in use is refused.
+    let r = d.hako(&["network", "rm", &n2, "nosuchnet", &n1]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, format!("{n2}\n"));
+    assert!(
+        r.stderr.contains("network nosuchnet not found"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("has active endpoints"), "{}", r.stderr);
+    d.hako(&["network", "rm", "-f", "nosuchnet"]).ok();
+    let r = d.hako(&["network", "rm", "bridge"]);
+    assert!(
+        r.stderr
+            .contains("bridge is a pre-defined network and cannot be removed"),
+        "{}",
+        r.stderr
+    );
+
+    // prune: docker's prompt; "n" keeps everything, -f removes what no container uses.
+    d.hako(&["network", "create", "--subnet", &s2, &n2]).ok();
+    let r = d.hako_stdin(&["network", "prune"], b"n\n").ok();
+    assert!(
+        r.stdout.starts_with(
+            "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] "
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("Deleted"), "{}", r.stdout);
+    let r = d.hako(&["network", "prune", "-f"]).ok();
+    assert_eq!(r.stdout, format!("Deleted Networks:\n{n2}\n\n"));
+    d.hako(&["rm", "-f", "pub"]).ok();
+    let r = d.hako(&["network", "prune", "-f"]).ok();
+    assert_eq!(r.stdout, format!("Deleted Networks:\n{n1}\n\n"));
+    let q = d.hako(&["network", "ls", "-q"]).ok();
+    assert_eq!(q.stdout.lines().count(), 3, "{}", q.stdout);
+    d.assert_clean();
+}
