@@ -500,3 +500,70 @@ fn network_verbs_and_port_print_like_docker() {
     assert_eq!(q.stdout.lines().count(), 3, "{}", q.stdout);
     d.assert_clean();
 }
+
+#[test]
+fn connected_endpoint_survives_a_daemon_restart() {
+    let mut d = daemon();
+    let s = d.net.subnet(9);
+    let net = format!("cnr{}", d.net.n);
+    d.hako(&["network", "create", "--subnet", &s, &net]).ok();
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "srv3",
+        "--network",
+        &net,
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+    ])
+    .ok();
+    d.hako(&["run", "-d", "--name", "cli3", "busybox", "sleep", "300"])
+        .ok();
+    d.hako(&["network", "connect", "--alias", "c3", &net, "cli3"])
+        .ok();
+    let srv_ip = ip_on(&d, "srv3", &net);
+    let cli_ip = ip_on(&d, "cli3", &net);
+    let bridge = bridge_of(&d, &net);
+    // The resolver of a default-bridge container that joined a user network.
+    let conf = exec(&d, "cli3", "cat /etc/resolv.conf");
+    assert!(conf.contains("nameserver 127.0.0.11"), "{conf}");
+
+    d.kill_and_restart();
+    assert_eq!(ip_on(&d, "cli3", &net), cli_ip);
+    let out = exec(&d, "cli3", &probe("srv3"));
+    assert!(out.contains(&format!("RESOLVED {srv_ip}")), "{out}");
+    assert!(out.contains("REACHED"), "{out}");
+    let back = exec(&d, "srv3", "nslookup c3 127.0.0.11");
+    assert!(back.contains(&cli_ip), "{back}");
+    // A new container does not get the address held across the restart.
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "other3",
+        "--network",
+        &net,
+        "busybox",
+        "sleep",
+        "300",
+    ])
+    .ok();
+    let other = ip_on(&d, "other3", &net);
+    assert!(other != cli_ip && other != srv_ip, "{other}");
+
+    d.hako(&["network", "disconnect", &net, "cli3"]).ok();
+    assert!(
+        eventually(Duration::from_secs(5), || (bridge_ports(&bridge).len()
+            == 2)
+            .then_some(()))
+        .is_some(),
+        "veth left on {bridge}: {:?}",
+        bridge_ports(&bridge)
+    );
+    d.hako(&["rm", "-f", "srv3", "cli3", "other3"]).ok();
+    d.hako(&["network", "rm", &net]).ok();
+    d.assert_clean();
+}
