@@ -3,8 +3,10 @@
 # missing packages are installed, and the package lists are refreshed only when needed.
 set -euo pipefail
 
-packages=(gcc pkg-config make ca-certificates curl procps util-linux iproute2 python3 nftables)
-[ "${1:-}" = "--bench" ] && packages+=(hyperfine docker.io apache2-utils)
+# docker.io: the real Docker engine, started by tests only as a reference peer on its own
+# socket and roots (save/load interop tests, bench/run.sh).
+packages=(gcc pkg-config make ca-certificates curl procps util-linux iproute2 python3 nftables docker.io)
+[ "${1:-}" = "--bench" ] && packages+=(hyperfine apache2-utils)
 
 missing=()
 for p in "${packages[@]}"; do
