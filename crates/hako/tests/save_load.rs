@@ -225,6 +225,53 @@ fn docker_cli_saves_several_images_and_loads_them_back() {
     d.assert_clean();
 }
 
+#[test]
+fn plain_oci_archives_load_gzipped_and_the_cli_refuses_a_terminal() {
+    let fx = common::start_registry(&[]);
+    let want = fx["images"]["busybox"]["manifests"]
+        .as_array()
+        .expect("manifests")
+        .iter()
+        .find(|m| m["platform"] == "linux/amd64")
+        .and_then(|m| m["image_id"].as_str())
+        .expect("busybox linux/amd64 image id")
+        .to_owned();
+    let d = Daemon::start();
+    let tmp = tempfile::tempdir().expect("tmp");
+    // An OCI layout alone (no manifest.json), multi-platform index, gzip-compressed.
+    let archive = tmp.path().join("busybox-oci.tar.gz");
+    let st = Command::new("tar")
+        .arg("-C")
+        .arg(common::fixtures_dir().join("oci/busybox"))
+        .arg("-czf")
+        .arg(&archive)
+        .arg(".")
+        .status()
+        .expect("tar");
+    assert!(st.success());
+    let load = d.hako(&["load", "-i", archive.to_str().unwrap()]).ok();
+    // Its index names only the tag (`ref.name` = latest), no repository: untagged.
+    assert_eq!(load.stdout, format!("Loaded image ID: {want}\n"));
+    let run = d.hako(&["run", "--rm", &want, "echo", "oci"]).ok();
+    assert_eq!(run.stdout, "oci\n");
+
+    // To a terminal: docker's refusal, nothing requested. `script` gives the CLI a pty.
+    let out = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("{} save {want}", common::hako_bin()))
+        .arg("/dev/null")
+        .env("HAKO_HOST", d.host())
+        .output()
+        .expect("script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("cowardly refusing to save to a terminal. Use the -o flag or redirect"),
+        "{text}"
+    );
+    d.assert_clean();
+}
+
 /// A python3 script that writes a docker-archive whose one layer is `layer_py` (a
 /// tarfile-building snippet using `t`), with the right diff ID, to argv[1].
 fn hostile_archive(path: &Path, layer_py: &str) {
