@@ -150,7 +150,11 @@ impl Engine {
                 let containers = usage.containers_using(&image.id).len();
                 out.push(ImageSummary {
                     id: image.id.to_string(),
-                    parent_id: String::new(),
+                    parent_id: image
+                        .parent
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
                     repo_tags: image.repo_tags.clone(),
                     repo_digests: image.repo_digests.clone(),
                     created: created
@@ -347,7 +351,11 @@ fn details(image: &Image) -> ImageDetails {
         id: image.id.to_string(),
         repo_tags: image.repo_tags.clone(),
         repo_digests: image.repo_digests.clone(),
-        parent: String::new(),
+        parent: image
+            .parent
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         comment: cfg.comment.clone().unwrap_or_default(),
         created: image.created.clone().unwrap_or_default(),
         author: cfg.author.clone().unwrap_or_default(),

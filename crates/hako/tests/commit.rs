@@ -121,6 +121,7 @@ fn commit_keeps_exactly_the_container_changes_and_the_changes_flags() {
     );
     assert!(lines[0].ends_with("|a message"), "{}", lines[0]);
     assert_eq!(lines[1], format!("{busybox_id}||Imported from -"));
+    assert_eq!(inspect(&d, "{{.Parent}}", &target), busybox_id);
     // The default table, Docker's columns.
     let table = d.hako(&["history", &target]).ok();
     let head: Vec<&str> = table

@@ -106,7 +106,7 @@ impl ImageStore {
             Error::invalid(
                 "push",
                 format!(
-                    "{} has no stored manifest (imported images cannot be pushed yet)",
+                    "{} has no stored manifest (an image recorded before manifests were kept: pull, import or commit it again)",
                     reference.familiar()
                 ),
             )
