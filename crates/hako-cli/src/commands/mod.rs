@@ -232,6 +232,8 @@ enum ContainerCmd {
     Prune(resources::PruneArgs),
     /// Create a new image from a container's changes
     Commit(commit::Args),
+    /// List port mappings or a specific mapping for the container
+    Port(port::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -488,7 +490,9 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),
         Command::Volume(c) => (None, volume::run(ctx, c).await),
         Command::Network(c) => (None, network::run(ctx, c).await),
-        Command::Port(a) => (None, port::run(ctx, a).await),
+        Command::Port(a) | Command::Container(ContainerCmd::Port(a)) => {
+            (None, port::run(ctx, a).await)
+        }
         Command::Cp(a) => (None, cp::run(ctx, a).await),
         Command::Diff(a) => (None, cp::diff(ctx, a).await),
         Command::Export(a) => (None, cp::export(ctx, a).await),
