@@ -55,3 +55,6 @@ const REPOSITORIES_FILE: &str = "repositories";
 const OCI_LAYOUT_FILE: &str = "oci-layout";
 const INDEX_FILE: &str = "index.json";
 const OCI_LAYOUT_CONTENT: &[u8] = br#"{"imageLayoutVersion": "1.0.0"}"#;
+
+#[cfg(test)]
+mod tests;
