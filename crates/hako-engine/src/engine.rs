@@ -80,6 +80,7 @@ impl Engine {
             me: me.clone(),
         });
         engine.load_containers().await?;
+        engine.settle_volume_mounts().await;
         engine.restore_network().await;
         engine.collect_garbage().await?;
         Ok(engine)

@@ -403,6 +403,214 @@ fn cp_never_follows_a_container_symlink_to_the_host() {
     finish(&d);
 }
 
+/// Whether something is mounted on `path` in the host's mount table.
+fn host_mounted(path: &Path) -> bool {
+    let want = format!(" {} ", path.display());
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.contains(&want))
+}
+
+/// The local driver's mount options: a tmpfs volume is mounted while containers use it
+/// and unmounted after the last; a bind volume shows a host directory and removing the
+/// volume leaves that directory's files alone; bad options and failing mounts are refused
+/// with Docker's words and leave nothing mounted.
+#[test]
+fn volume_mount_options_tmpfs_and_bind() {
+    let mut d = daemon();
+    let tv = d.data_root.join("volumes/tv/_data");
+    d.hako(&[
+        "volume",
+        "create",
+        "-o",
+        "type=tmpfs",
+        "-o",
+        "device=tmpfs",
+        "-o",
+        "o=size=1m,mode=1770",
+        "tv",
+    ])
+    .ok();
+    let opts = d
+        .hako(&[
+            "volume",
+            "inspect",
+            "-f",
+            "{{.Options.type}} {{.Options.o}}",
+            "tv",
+        ])
+        .ok();
+    assert_eq!(opts.stdout.trim(), "tmpfs size=1m,mode=1770");
+    assert!(!host_mounted(&tv), "mounted before any container uses it");
+    let sh = "grep ' /data ' /proc/mounts; echo hi > /data/f; sleep 60";
+    d.hako(&[
+        "run", "-d", "--name", "t1", "-v", "tv:/data", "busybox", "sh", "-c", sh,
+    ])
+    .ok();
+    d.hako(&[
+        "run", "-d", "--name", "t2", "-v", "tv:/data", "busybox", "sleep", "60",
+    ])
+    .ok();
+    let logs = common::eventually(std::time::Duration::from_secs(5), || {
+        let l = d.hako(&["logs", "t1"]).ok().stdout;
+        (!l.is_empty()).then_some(l)
+    })
+    .expect("t1 printed its mount");
+    assert!(logs.starts_with("tmpfs /data tmpfs "), "{logs}");
+    assert!(
+        logs.contains("size=1024k") && logs.contains("mode=1770"),
+        "{logs}"
+    );
+    assert!(host_mounted(&tv));
+    // Both users see one filesystem; it stays while one of them runs.
+    let r = d.hako(&["exec", "t2", "cat", "/data/f"]).ok();
+    assert_eq!(r.stdout, "hi\n");
+    d.hako(&["rm", "-f", "t1"]).ok();
+    assert!(host_mounted(&tv), "unmounted while t2 still uses it");
+    d.hako(&["rm", "-f", "t2"]).ok();
+    assert!(!host_mounted(&tv), "still mounted after its last user");
+    // Across a daemon crash: the running user keeps it mounted, its end unmounts it.
+    d.hako(&[
+        "run", "-d", "--name", "t3", "-v", "tv:/data", "busybox", "sleep", "60",
+    ])
+    .ok();
+    d.kill_and_restart();
+    assert!(host_mounted(&tv));
+    d.hako(&["rm", "-f", "t3"]).ok();
+    assert!(
+        !host_mounted(&tv),
+        "still mounted after its last user, across a restart"
+    );
+    // A new user gets a fresh tmpfs, as with Docker.
+    let r = d
+        .hako(&["run", "--rm", "-v", "tv:/data", "busybox", "ls", "/data"])
+        .ok();
+    assert_eq!(r.stdout, "");
+
+    // A bind volume over a host directory.
+    let host = d.root.join("bind-volume-src");
+    std::fs::create_dir_all(&host).unwrap();
+    std::fs::write(host.join("host-file"), "from host\n").unwrap();
+    let device = format!("device={}", host.display());
+    d.hako(&[
+        "volume",
+        "create",
+        "-o",
+        "type=none",
+        "-o",
+        "o=bind",
+        "-o",
+        &device,
+        "bv",
+    ])
+    .ok();
+    let r = d
+        .hako(&[
+            "run",
+            "--rm",
+            "-v",
+            "bv:/b",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /b/host-file && echo back > /b/from-container",
+        ])
+        .ok();
+    assert_eq!(r.stdout, "from host\n");
+    assert_eq!(
+        std::fs::read_to_string(host.join("from-container")).unwrap(),
+        "back\n"
+    );
+    d.hako(&["volume", "rm", "bv"]).ok();
+    assert!(
+        host.join("host-file").exists() && host.join("from-container").exists(),
+        "removing a bind volume must not delete the host directory's files"
+    );
+
+    // Refusals, with Docker's words; a mount that fails fails the start, nothing left.
+    for (args, want) in [
+        (&["-o", "size=1g"][..], "invalid option: \"size\""),
+        (
+            &["-o", "type=tmpfs"][..],
+            "missing required option: \"device\"",
+        ),
+        (&["-d", "nfs3"][..], "plugin \"nfs3\" not found"),
+    ] {
+        let mut all = vec!["volume", "create"];
+        all.extend_from_slice(args);
+        all.push("refused");
+        let r = d.hako(&all);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
+    }
+    d.hako(&[
+        "volume",
+        "create",
+        "-o",
+        "type=none",
+        "-o",
+        "o=bind",
+        "-o",
+        "device=/nonexistent-hako-volume-src",
+        "broken",
+    ])
+    .ok();
+    let r = d.hako(&["run", "--rm", "-v", "broken:/x", "busybox", "true"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("failed to mount local volume"),
+        "{}",
+        r.stderr
+    );
+    assert!(!host_mounted(&d.data_root.join("volumes/broken/_data")));
+
+    // `--mount` with volume-opt creates an anonymous tmpfs volume; the docker CLI too.
+    let r = d
+        .hako(&[
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,dst=/m,volume-opt=type=tmpfs,volume-opt=device=tmpfs",
+            "busybox",
+            "grep",
+            " /m ",
+            "/proc/mounts",
+        ])
+        .ok();
+    assert!(r.stdout.starts_with("tmpfs /m tmpfs "), "{}", r.stdout);
+    let docker = |args: &[&str]| d.docker(args).expect("the docker CLI is installed");
+    docker(&[
+        "volume",
+        "create",
+        "-o",
+        "type=tmpfs",
+        "-o",
+        "device=tmpfs",
+        "dv",
+    ])
+    .ok();
+    let r = docker(&[
+        "run",
+        "--rm",
+        "-v",
+        "dv:/d",
+        "busybox",
+        "grep",
+        " /d ",
+        "/proc/mounts",
+    ])
+    .ok();
+    assert!(r.stdout.starts_with("tmpfs /d tmpfs "), "{}", r.stdout);
+    let r = docker(&["volume", "create", "-o", "bogus=1", "dx"]);
+    assert!(
+        r.stderr.contains("invalid option: \"bogus\""),
+        "{}",
+        r.stderr
+    );
+    finish(&d);
+}
+
 /// `cp -L` copies what a symlink points to, under the link's name; without it the link
 /// itself is copied. Both directions, both CLIs.
 #[test]

@@ -19,7 +19,7 @@ pub use host_config::{
     Ulimit, WeightDevice,
 };
 pub use inspect::{ContainerInspect, ContainerState, GraphDriverData, Health, HealthcheckResult};
-pub use mount::{BindOptions, Mount, MountPoint, TmpfsOptions, VolumeOptions};
+pub use mount::{BindOptions, Mount, MountPoint, TmpfsOptions, VolumeDriverConfig, VolumeOptions};
 pub use network::{
     EndpointIpamConfig, EndpointSettings, NetworkSettings, NetworkingConfig, PortBinding, PortMap,
 };

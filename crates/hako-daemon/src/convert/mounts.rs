@@ -3,7 +3,8 @@
 //! the engine (`container::mounts`), which also sees the host (bind sources).
 
 use hako_api_types::container::{
-    BindOptions, Mount as WireMount, MountPoint as WireMountPoint, TmpfsOptions, VolumeOptions,
+    BindOptions, Mount as WireMount, MountPoint as WireMountPoint, TmpfsOptions,
+    VolumeDriverConfig, VolumeOptions,
 };
 use hako_api_types::volume::{UsageData, Volume as WireVolume};
 use hako_engine::container::mounts::{MountPoint, MountSpec};
@@ -26,6 +27,15 @@ pub fn mount_specs_in(mounts: Vec<WireMount>) -> Vec<MountSpec> {
                 non_recursive: bind.non_recursive,
                 no_copy: vol.no_copy,
                 labels: vol.labels.unwrap_or_default(),
+                volume_driver: vol
+                    .driver_config
+                    .as_ref()
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+                volume_opts: vol
+                    .driver_config
+                    .and_then(|d| d.options)
+                    .unwrap_or_default(),
                 tmpfs_size: tmpfs.size_bytes,
                 tmpfs_mode: tmpfs.mode,
                 has_bind_options: m.bind_options.is_some(),
@@ -55,6 +65,12 @@ pub fn mount_specs_out(specs: &[MountSpec]) -> Option<Vec<WireMount>> {
                 volume_options: m.has_volume_options.then(|| VolumeOptions {
                     no_copy: m.no_copy,
                     labels: (!m.labels.is_empty()).then(|| m.labels.clone()),
+                    driver_config: (!m.volume_driver.is_empty() || !m.volume_opts.is_empty()).then(
+                        || VolumeDriverConfig {
+                            name: m.volume_driver.clone(),
+                            options: (!m.volume_opts.is_empty()).then(|| m.volume_opts.clone()),
+                        },
+                    ),
                     ..VolumeOptions::default()
                 }),
                 tmpfs_options: m.has_tmpfs_options.then_some(TmpfsOptions {

@@ -38,6 +38,7 @@ impl Engine {
             return;
         }
         self.net_release(entry).await;
+        self.release_volume_mounts(&Self::volume_names(&inner.record));
         let restart = !inner.record.host_config.auto_remove
             && super::restart::should_restart(
                 &inner.record.host_config.restart_policy,

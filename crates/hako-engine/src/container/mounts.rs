@@ -32,6 +32,10 @@ pub struct MountSpec {
     pub no_copy: bool,
     /// `volume-label`.
     pub labels: BTreeMap<String, String>,
+    /// `volume-driver` (empty or `local`).
+    pub volume_driver: String,
+    /// `volume-opt`: the local driver's mount options for a volume created by this mount.
+    pub volume_opts: BTreeMap<String, String>,
     /// `tmpfs-size` in bytes.
     pub tmpfs_size: i64,
     /// `tmpfs-mode`.
@@ -431,12 +435,16 @@ impl Engine {
                     ..MountPoint::default()
                 },
                 "volume" => {
+                    if !matches!(m.volume_driver.as_str(), "" | "local") {
+                        return Err(EngineError::NoSuchVolumeDriver(m.volume_driver.clone()));
+                    }
+                    crate::volume::local_mount::MountOpts::parse(&m.volume_opts)?;
                     let vol = if m.source.is_empty() {
-                        let v = self.anonymous_volume().await?;
+                        let v = self.anonymous_volume_with(m.volume_opts.clone()).await?;
                         made.push(v.name.clone());
                         v
                     } else {
-                        self.ensure_volume(&m.source, m.labels.clone(), BTreeMap::new())
+                        self.ensure_volume(&m.source, m.labels.clone(), m.volume_opts.clone())
                             .await?
                     };
                     volume_point(&vol, target, "z".into(), !m.read_only, !m.no_copy)

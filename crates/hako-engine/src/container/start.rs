@@ -46,9 +46,15 @@ impl Engine {
         // kernel answer `exec format error`.
         self.emulation.check_runnable(&inner.record.platform)?;
         let mut spec = container_spec(entry, &inner.record, &self.config.cgroup_parent)?;
-        let net = self
-            .net_prepare_spec(entry, &inner.record, &mut spec)
-            .await?;
+        let volume_names = Self::volume_names(&inner.record);
+        self.acquire_volume_mounts(&volume_names)?;
+        let net = match self.net_prepare_spec(entry, &inner.record, &mut spec).await {
+            Ok(net) => net,
+            Err(e) => {
+                self.release_volume_mounts(&volume_names);
+                return Err(e);
+            }
+        };
         // A stale runtime dir (an earlier run whose monitor is gone) would hold an old
         // socket and exit file.
         let _ = std::fs::remove_dir_all(&entry.run_dir);
@@ -71,6 +77,7 @@ impl Engine {
             Ok(r) => r,
             Err(e) => {
                 self.net_release(entry).await;
+                self.release_volume_mounts(&volume_names);
                 // Pending attachments end with the failed start; the client gets the error
                 // from `start`.
                 inner.pending_attaches.clear();

@@ -4,7 +4,9 @@
 //!
 //! [`VolumeStore`] is the on-disk store (blocking, fast metadata operations); the
 //! engine's verbs over it (create, list, inspect, remove, prune, with events and the
-//! in-use check against containers) are in [`ops`].
+//! in-use check against containers) are in [`ops`]. Volumes created with mount options
+//! (`-o type=,device=,o=`) are mounted on `_data` while containers use them
+//! ([`local_mount`]); the store counts those users.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -16,7 +18,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngineError, Result};
 use crate::state;
 
+pub mod local_mount;
 pub mod ops;
+
+use local_mount::MountOpts;
 
 /// The label Docker (API ≥ 1.42) puts on anonymous volumes; `volume prune` removes only
 /// those unless asked for `all`.
@@ -36,7 +41,7 @@ pub struct Volume {
     pub created_at: String,
     /// User labels (plus [`ANONYMOUS_LABEL`] for anonymous ones).
     pub labels: BTreeMap<String, String>,
-    /// Driver options as given (the local driver accepts none yet).
+    /// Driver options as given (`type`, `device`, `o`).
     pub options: BTreeMap<String, String>,
 }
 
@@ -60,6 +65,9 @@ pub fn is_valid_name(name: &str) -> bool {
 pub struct VolumeStore {
     root: PathBuf,
     volumes: Mutex<BTreeMap<String, Volume>>,
+    /// Volumes with mount options that are mounted now → how many started containers use
+    /// them.
+    mounts: Mutex<BTreeMap<String, usize>>,
 }
 
 fn io(context: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EngineError {
@@ -109,11 +117,78 @@ impl VolumeStore {
         Ok(Self {
             root,
             volumes: Mutex::new(volumes),
+            mounts: Mutex::new(BTreeMap::new()),
         })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Volume>> {
         self.volumes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_mounts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, usize>> {
+        self.mounts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A container using `name` starts: a volume with mount options is mounted for its
+    /// first user. Plain (and unknown) volumes need nothing.
+    pub fn acquire_mount(&self, name: &str) -> Result<()> {
+        let Some(vol) = self.get(name) else {
+            return Ok(());
+        };
+        let Some(opts) = MountOpts::parse(&vol.options)? else {
+            return Ok(());
+        };
+        let mut mounts = self.lock_mounts();
+        let users = mounts.entry(name.to_string()).or_insert(0);
+        if *users == 0
+            && !local_mount::is_mounted(&vol.mountpoint)
+            && let Err(e) = opts.mount(&vol.mountpoint)
+        {
+            mounts.remove(name);
+            return Err(e);
+        }
+        *users += 1;
+        Ok(())
+    }
+
+    /// A container using `name` stopped (or failed to start): the last user unmounts.
+    pub fn release_mount(&self, name: &str) {
+        let mut mounts = self.lock_mounts();
+        let Some(users) = mounts.get_mut(name) else {
+            return;
+        };
+        *users = users.saturating_sub(1);
+        if *users > 0 {
+            return;
+        }
+        mounts.remove(name);
+        if let Some(vol) = self.get(name)
+            && local_mount::is_mounted(&vol.mountpoint)
+            && let Err(e) = local_mount::unmount(&vol.mountpoint)
+        {
+            tracing::warn!(volume = %name, error = %e, "unmounting the volume failed");
+        }
+    }
+
+    /// At daemon start, with the running containers' use of each volume: counts are set
+    /// and what nobody uses any more (its users ended while the daemon was down) is
+    /// unmounted.
+    pub fn settle_mounts(&self, users: &BTreeMap<String, usize>) {
+        let mut mounts = self.lock_mounts();
+        mounts.clear();
+        for vol in self.list().into_iter().filter(|v| !v.options.is_empty()) {
+            match users.get(&vol.name) {
+                Some(n) if *n > 0 => {
+                    mounts.insert(vol.name.clone(), *n);
+                }
+                _ if local_mount::is_mounted(&vol.mountpoint) => {
+                    if let Err(e) = local_mount::unmount(&vol.mountpoint) {
+                        tracing::warn!(volume = %vol.name, error = %e, "unmounting an unused volume failed");
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// The volume called `name`.
@@ -166,6 +241,17 @@ impl VolumeStore {
         };
         let dir = self.root.join(name);
         let data = dir.join("_data");
+        // Never delete through a mount: a bind volume's `_data` is someone's directory.
+        if local_mount::is_mounted(&data) {
+            local_mount::unmount(&data).map_err(io("unmount", &data))?;
+            self.lock_mounts().remove(name);
+        }
+        if local_mount::is_mounted(&data) {
+            return Err(io("remove", &data)(std::io::Error::new(
+                std::io::ErrorKind::ResourceBusy,
+                "still mounted",
+            )));
+        }
         match fs::remove_dir_all(&data) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

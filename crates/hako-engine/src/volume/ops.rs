@@ -49,11 +49,7 @@ impl Engine {
         if !matches!(req.driver.as_str(), "" | "local") {
             return Err(EngineError::NoSuchVolumeDriver(req.driver.clone()));
         }
-        if !req.driver_opts.is_empty() {
-            return Err(EngineError::NotImplemented(
-                "local volume driver options (-o type=,device=,o=)".into(),
-            ));
-        }
+        super::local_mount::MountOpts::parse(&req.driver_opts)?;
         let name = if req.name.is_empty() {
             crate::ids::new_id()
         } else {
@@ -84,8 +80,17 @@ impl Engine {
 
     /// An anonymous volume for an image `VOLUME` or `-v /path`.
     pub(crate) async fn anonymous_volume(&self) -> Result<Volume> {
+        self.anonymous_volume_with(BTreeMap::new()).await
+    }
+
+    /// An anonymous volume with the local driver's mount options (`--mount
+    /// type=volume,dst=/x,volume-opt=type=tmpfs,...`).
+    pub(crate) async fn anonymous_volume_with(
+        &self,
+        options: BTreeMap<String, String>,
+    ) -> Result<Volume> {
         let labels = BTreeMap::from([(ANONYMOUS_LABEL.to_string(), String::new())]);
-        self.ensure_volume(&crate::ids::new_id(), labels, BTreeMap::new())
+        self.ensure_volume(&crate::ids::new_id(), labels, options)
             .await
     }
 
@@ -197,6 +202,56 @@ impl Engine {
             self.events.emit("volume", "prune", "", attrs);
         }
         Ok(report)
+    }
+
+    /// The volumes `record` mounts (for mounting and unmounting those with options).
+    pub(crate) fn volume_names(record: &crate::container::record::Record) -> Vec<String> {
+        record
+            .mount_points
+            .iter()
+            .filter(|m| m.kind == "volume" && !m.name.is_empty())
+            .map(|m| m.name.clone())
+            .collect()
+    }
+
+    /// Mounts the volumes with options among `names` for a starting container; on a
+    /// failure those already taken are given back.
+    pub(crate) fn acquire_volume_mounts(&self, names: &[String]) -> Result<()> {
+        for (i, name) in names.iter().enumerate() {
+            if let Err(e) = self.volumes.acquire_mount(name) {
+                self.release_volume_mounts(&names[..i]);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The container that acquired `names` has stopped.
+    pub(crate) fn release_volume_mounts(&self, names: &[String]) {
+        for name in names {
+            self.volumes.release_mount(name);
+        }
+    }
+
+    /// At daemon start, after the containers are loaded: mounted volumes are counted
+    /// against the running containers that use them; the rest are unmounted.
+    pub(crate) async fn settle_volume_mounts(&self) {
+        let mut users: BTreeMap<String, usize> = BTreeMap::new();
+        for entry in self.containers.all() {
+            let inner = entry.inner.lock().await;
+            // A restarting container gave its mounts back at exit and takes them again
+            // when it starts.
+            if matches!(
+                inner.state.status,
+                crate::container::status::Status::Running
+                    | crate::container::status::Status::Paused
+            ) {
+                for name in Self::volume_names(&inner.record) {
+                    *users.entry(name).or_default() += 1;
+                }
+            }
+        }
+        self.volumes.settle_mounts(&users);
     }
 
     /// Volume name → IDs of the containers (any state) that mount it.
