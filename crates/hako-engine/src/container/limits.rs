@@ -35,7 +35,9 @@ pub(crate) fn adapt_for_create(r: &mut Resources, host: HostCgroups) -> Result<V
         return invalid("Minimum memoryswap limit should be larger than memory limit, see usage");
     }
     if r.memory == 0 && r.memory_swap > 0 {
-        return invalid("You should always set the Memory limit when using Memoryswap limit, see usage");
+        return invalid(
+            "You should always set the Memory limit when using Memoryswap limit, see usage",
+        );
     }
     if r.memory > 0 && r.memory_reservation > r.memory {
         return invalid(
@@ -110,7 +112,12 @@ mod tests {
     fn refusals_use_dockers_words() {
         let cases = [
             (1 << 20, 0, 0, "Minimum memory limit allowed is 6MB"),
-            (32 << 20, 16 << 20, 0, "Minimum memoryswap limit should be larger"),
+            (
+                32 << 20,
+                16 << 20,
+                0,
+                "Minimum memoryswap limit should be larger",
+            ),
             (0, 16 << 20, 0, "You should always set the Memory limit"),
             (32 << 20, 0, 64 << 20, "memory reservation limit"),
         ];

@@ -40,7 +40,6 @@ pub struct UpdateRequest {
     pub restart_policy: Option<RestartPolicy>,
 }
 
-
 impl Engine {
     /// Changes limits and restart policy; returns warnings.
     #[instrument(skip(self, req), fields(container.id = id))]
