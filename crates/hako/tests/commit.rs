@@ -287,6 +287,17 @@ fn history_of_a_pulled_image_matches_its_config() {
         .parse()
         .expect("size");
     assert_eq!(total, size);
+    // `images --digests` shows the digest it was pulled by.
+    let digests = d
+        .hako(&[
+            "images",
+            "--digests",
+            "--format",
+            "{{.Digest}}",
+            "127.0.0.1:5000/busybox",
+        ])
+        .ok();
+    assert!(digests.stdout.starts_with("sha256:"), "{}", digests.stdout);
     let q = d.hako(&["history", "-q", "127.0.0.1:5000/busybox"]).ok();
     assert_eq!(q.stdout.lines().next(), Some(&id[7..19]));
     let missing = d.hako(&["history", "nope:nope"]);

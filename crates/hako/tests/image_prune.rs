@@ -225,6 +225,16 @@ fn docker_cli_prunes_dangling_images() {
     let d = Daemon::start();
     d.import_busybox();
     let doomed = dangling_image(&d, 100_000);
+    // `images` filters see it as dangling, busybox as not.
+    let dangling = d
+        .hako(&["images", "-q", "--no-trunc", "--filter", "dangling=true"])
+        .ok();
+    assert_eq!(dangling.stdout.trim(), doomed);
+    let tagged = d
+        .hako(&["images", "-q", "--no-trunc", "--filter", "dangling=false"])
+        .ok();
+    assert!(!tagged.stdout.contains(&doomed), "{}", tagged.stdout);
+    assert_eq!(tagged.stdout.lines().count(), 1, "{}", tagged.stdout);
     let Some(prune) = d.docker(&["image", "prune", "-f"]) else {
         eprintln!("no docker CLI: skipped");
         return;
