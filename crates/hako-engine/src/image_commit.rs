@@ -84,20 +84,27 @@ impl Engine {
         let result = tokio::task::spawn_blocking(move || store.commit(&base, &upper, &store_opts))
             .await
             .map_err(|e| EngineError::Task(e.to_string()));
+        // As in moby, the commit event comes before the container is thawed.
+        let image_id = match result {
+            Ok(Ok(image)) => {
+                let image_id = image.id.to_string();
+                let attrs = BTreeMap::from([
+                    ("comment".to_string(), opts.comment.unwrap_or_default()),
+                    ("imageID".to_string(), image_id.clone()),
+                    ("imageRef".to_string(), reference.unwrap_or_default()),
+                    ("name".to_string(), record.name.clone()),
+                    ("image".to_string(), record.config.image.clone()),
+                ]);
+                self.events.emit("container", "commit", &entry.id, attrs);
+                Ok(image_id)
+            }
+            Ok(Err(e)) => Err(EngineError::from(e)),
+            Err(e) => Err(e),
+        };
         if froze && let Err(e) = self.container_unpause(&entry.id).await {
             warn!(error = %e, "cannot unpause the container after commit");
         }
-        let image = result??;
-        let image_id = image.id.to_string();
-        let mut attrs = BTreeMap::from([
-            ("comment".to_string(), opts.comment.unwrap_or_default()),
-            ("imageID".to_string(), image_id.clone()),
-            ("imageRef".to_string(), reference.unwrap_or_default()),
-        ]);
-        attrs.insert("name".to_string(), record.name.clone());
-        attrs.insert("image".to_string(), record.config.image.clone());
-        self.events.emit("container", "commit", &entry.id, attrs);
-        Ok(image_id)
+        image_id
     }
 }
 

@@ -162,7 +162,59 @@ fn commit_keeps_exactly_the_container_changes_and_the_changes_flags() {
         (r.code == 0).then_some(())
     })
     .expect("container wrote its file");
-    let live_id = d.hako(&["commit", &live]).ok().stdout.trim().to_owned();
+    let live_id = d
+        .hako(&["commit", "-p", &live])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
+    // Without pausing too (`--pause=false`).
+    let unpaused = d.hako(&["commit", "--pause=false", &live]).ok();
+    assert!(
+        unpaused.stdout.starts_with("sha256:"),
+        "{}",
+        unpaused.stdout
+    );
+    // A moment ahead, so that the events of this very second are in.
+    let until = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        + 2)
+    .to_string();
+    let events = d
+        .hako(&[
+            "events",
+            "--since",
+            "0",
+            "--until",
+            &until,
+            "--filter",
+            &format!("container={live}"),
+            "--format",
+            "{{.Action}}",
+        ])
+        .ok();
+    let actions: Vec<&str> = events
+        .stdout
+        .lines()
+        .filter(|a| !a.starts_with("exec_"))
+        .collect();
+    let commits: Vec<usize> = (0..actions.len())
+        .filter(|i| actions[*i] == "commit")
+        .collect();
+    assert_eq!(commits.len(), 2, "{actions:?}");
+    // The paused commit: pause, commit, unpause; the other one no pause at all.
+    assert_eq!(
+        &actions[commits[0] - 1..=commits[0] + 1],
+        ["pause", "commit", "unpause"],
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| **a == "pause").count(),
+        1,
+        "{actions:?}"
+    );
     let state = d
         .hako(&["inspect", "--format", "{{.State.Status}}", &live])
         .ok();

@@ -24,7 +24,7 @@ pub struct Args {
     message: Option<String>,
     /// Pause container during commit
     #[arg(short = 'p', long, default_value_t = true, action = clap::ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+          num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pause: bool,
     /// Container
     #[arg(value_name = "CONTAINER")]
@@ -77,7 +77,7 @@ pub struct HistoryArgs {
     format: Option<String>,
     /// Print sizes and dates in human readable format
     #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set,
-          num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+          num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     human: bool,
     /// Don't truncate output
     #[arg(long = "no-trunc")]
