@@ -235,6 +235,13 @@ fn docker_cli_prunes_dangling_images() {
         .ok();
     assert!(!tagged.stdout.contains(&doomed), "{}", tagged.stdout);
     assert_eq!(tagged.stdout.lines().count(), 1, "{}", tagged.stdout);
+    // Filters hold it back: made less than a day ago, and without that label.
+    for filter in ["until=24h", "label=keep-me"] {
+        let held = d.hako(&["image", "prune", "-f", "--filter", filter]).ok();
+        assert_eq!(held.stdout, "Total reclaimed space: 0B\n", "{filter}");
+    }
+    let still = d.hako(&["images", "-aq", "--no-trunc"]).ok().stdout;
+    assert!(still.contains(&doomed), "{still}");
     let Some(prune) = d.docker(&["image", "prune", "-f"]) else {
         eprintln!("no docker CLI: skipped");
         return;
