@@ -283,6 +283,45 @@ fn connect_of_a_stopped_container_applies_at_start_through_docker_cli() {
     let out = exec(&d, "late", "ip -4 -o addr show");
     assert!(!out.contains(&fixed), "{out}");
     assert!(out.contains("eth0"), "{out}");
+    // Running: docker connects it again at once, and network inspect lists it.
+    d.docker(&["network", "connect", &net_b, "late"])
+        .unwrap()
+        .ok();
+    let members = d
+        .docker(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{range .Containers}}{{.Name}} {{end}}",
+            &net_b,
+        ])
+        .unwrap()
+        .ok();
+    assert!(members.stdout.contains("late"), "{}", members.stdout);
+    let out = exec(&d, "late", &probe("srv2"));
+    assert!(out.contains(&format!("RESOLVED {srv_ip}")), "{out}");
+    let r = d.docker(&["network", "connect", &net_b, "late"]).unwrap();
+    assert!(
+        r.stderr.contains(&format!(
+            "endpoint with name late already exists in network {net_b}"
+        )),
+        "{}",
+        r.stderr
+    );
+    d.docker(&["network", "disconnect", &net_b, "late"])
+        .unwrap()
+        .ok();
+    let members = d
+        .docker(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{range .Containers}}{{.Name}} {{end}}",
+            &net_b,
+        ])
+        .unwrap()
+        .ok();
+    assert!(!members.stdout.contains("late"), "{}", members.stdout);
     // Running: disconnect from the default bridge too.
     d.docker(&["network", "disconnect", "bridge", "late"])
         .unwrap()
@@ -481,7 +520,10 @@ fn network_verbs_and_port_print_like_docker() {
     );
 
     // prune: docker's prompt; "n" keeps everything, -f removes what no container uses.
-    d.hako(&["network", "create", "--subnet", &s2, &n2]).ok();
+    d.hako(&[
+        "network", "create", "--subnet", &s2, "--label", "keep=yes", &n2,
+    ])
+    .ok();
     let r = d.hako_stdin(&["network", "prune"], b"n\n").ok();
     assert!(
         r.stdout.starts_with(
@@ -491,7 +533,16 @@ fn network_verbs_and_port_print_like_docker() {
         r.stdout
     );
     assert!(!r.stdout.contains("Deleted"), "{}", r.stdout);
-    let r = d.hako(&["network", "prune", "-f"]).ok();
+    let r = d
+        .hako(&["network", "prune", "-f", "--filter", "label!=keep=yes"])
+        .ok();
+    assert_eq!(r.stdout, "");
+    let r = d.hako(&["network", "prune", "-f", "--filter", "bogus=1"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("bogus"), "{}", r.stderr);
+    let r = d
+        .hako(&["network", "prune", "-f", "--filter", "label=keep=yes"])
+        .ok();
     assert_eq!(r.stdout, format!("Deleted Networks:\n{n2}\n\n"));
     d.hako(&["rm", "-f", "pub"]).ok();
     let r = d.hako(&["network", "prune", "-f"]).ok();

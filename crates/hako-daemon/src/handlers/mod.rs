@@ -74,7 +74,7 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,
         Endpoint::NetworkDelete => networks::remove(ctx, p).await,
-        Endpoint::NetworkPrune => networks::prune(ctx).await,
+        Endpoint::NetworkPrune => networks::prune(ctx, req).await,
         Endpoint::NetworkConnect => networks::connect(ctx, req, p).await,
         Endpoint::NetworkDisconnect => networks::disconnect(ctx, req, p).await,
         Endpoint::VolumeInspect => volumes::inspect(ctx, p).await,

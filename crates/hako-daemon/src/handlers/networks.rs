@@ -131,10 +131,17 @@ pub async fn remove(ctx: &Ctx, id: &str) -> Result<Response, ApiError> {
     Ok(response::empty(StatusCode::NO_CONTENT))
 }
 
-/// `POST /networks/prune`.
+/// `POST /networks/prune?filters=` (`until`, `label`, `label!`).
 #[instrument(skip_all)]
-pub async fn prune(ctx: &Ctx) -> Result<Response, ApiError> {
-    let removed = ctx.engine.network_prune().await?;
+pub async fn prune(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
+    let q: ListQuery = query::parse(req.uri())?;
+    let f = query::filters(q.filters.as_ref());
+    let until = match f.get("until") {
+        [] => None,
+        [one] => Some(super::resources::until(one)?),
+        _ => return Err(ApiError::invalid("filters: more than one until filter")),
+    };
+    let removed = ctx.engine.network_prune(&f, until).await?;
     Ok(response::json(
         StatusCode::OK,
         &json!({ "NetworksDeleted": removed }),

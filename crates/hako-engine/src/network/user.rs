@@ -515,11 +515,29 @@ impl Engine {
         Ok(())
     }
 
-    /// `POST /networks/prune`: removes user networks no container uses.
-    pub async fn network_prune(&self) -> Result<Vec<String>> {
+    /// `POST /networks/prune`: removes user networks no container uses, created before
+    /// `until` (Unix nanoseconds) and matching the `label` / `label!` filters.
+    pub async fn network_prune(
+        &self,
+        filters: &crate::filters::Filters,
+        until: Option<i128>,
+    ) -> Result<Vec<String>> {
+        filters.validate(&["until", "label", "label!"])?;
         let mut removed = Vec::new();
         for n in self.network_list().await {
-            if n.builtin {
+            let created = timefmt::parse_rfc3339(&n.created).unwrap_or(0);
+            let excluded = filters
+                .get("label!")
+                .iter()
+                .any(|f| match f.split_once('=') {
+                    Some((k, v)) => n.labels.get(k).is_some_and(|have| have == v),
+                    None => n.labels.contains_key(f.as_str()),
+                });
+            if n.builtin
+                || until.is_some_and(|u| created >= u)
+                || !filters.matches_labels("label", &n.labels)
+                || excluded
+            {
                 continue;
             }
             if self.network_remove(&n.id).await.is_ok() {
