@@ -402,5 +402,13 @@ fn docker_cli_commits_and_shows_history() {
         .ok();
     let first = hist.stdout.lines().next().unwrap_or("").to_owned();
     assert_eq!(first, format!("{} via docker", &id[7..19]));
+    // Our table and docker's, without the time column.
+    let fmt = "table {{.ID}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+    let theirs = d
+        .docker(&["history", "--format", fmt, &target])
+        .expect("docker")
+        .ok();
+    let ours = d.hako(&["history", "--format", fmt, &target]).ok();
+    assert_eq!(ours.stdout, theirs.stdout);
     d.assert_clean();
 }

@@ -214,6 +214,9 @@ fn system_df_reports_what_is_on_disk() {
             docker.stdout,
             "Images 1 1\nContainers 1 0\nLocal Volumes 1 1\nBuild Cache 0 0\n"
         );
+        // The whole default table, computed by docker's own client from our answer.
+        let docker_table = d.docker(&["system", "df"]).expect("docker").ok();
+        assert_eq!(table.stdout, docker_table.stdout);
     }
     d.hako(&["rm", &name]).ok();
     d.hako(&["volume", "rm", &vol]).ok();

@@ -162,8 +162,8 @@ fn verbose(du: &DiskUsage) -> String {
             truncate_id(&i.id),
             human_duration((now - i.created) as f64),
             human_size(i.size as f64, 3),
-            human_size(i.shared_size.max(0) as f64, 3),
-            human_size((i.size - i.shared_size.max(0)) as f64, 3),
+            human_size(i.shared_size.max(0) as f64, 4),
+            human_size((i.size - i.shared_size.max(0)) as f64, 4),
             i.containers
         ));
     }
@@ -177,7 +177,7 @@ fn verbose(du: &DiskUsage) -> String {
             "{}\t{}\t{}\t{volumes}\t{}\t{} ago\t{}\t{}\n",
             truncate_id(&c.id),
             c.image,
-            ellipsis(&format!("\"{}\"", c.command), 20),
+            format!("\"{}\"", ellipsis(&c.command, 20)),
             human_size(c.size_rw.unwrap_or(0) as f64, 3),
             human_duration((now - c.created) as f64),
             c.status,
@@ -199,10 +199,13 @@ fn verbose(du: &DiskUsage) -> String {
         t.push_str(&format!(
             "{}\t{links}\t{}\n",
             v.name,
-            human_size(sz as f64, 3)
+            human_size(sz as f64, 4)
         ));
     }
     s.push_str(&crate::format::table::tabwrite(&t));
-    s.push_str("\nBuild cache usage: 0B\n\nCACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED\n");
+    s.push_str("\nBuild cache usage: 0B\n\n");
+    s.push_str(&crate::format::table::tabwrite(
+        "CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED\n",
+    ));
     s
 }
