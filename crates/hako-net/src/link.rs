@@ -149,8 +149,11 @@ const EEXIST: i32 = 17;
 
 /// Creates the bridge with its address if missing, and brings it up. Idempotent: an
 /// existing bridge is reused (its address added if absent). Also turns on IPv4
-/// forwarding.
+/// forwarding, and `route_localnet` on the bridge so that connections to a published port
+/// on 127.0.0.1 can be DNATed to a container (as Docker does without its userland proxy);
+/// the ruleset drops anything addressed to 127.0.0.0/8 that arrives from the bridge.
 pub async fn ensure_bridge(spec: &BridgeSpec) -> Result<()> {
+    let localnet = format!("/proc/sys/net/ipv4/conf/{}/route_localnet", spec.name);
     let spec = spec.clone();
     on_thread(move || {
         with_handle(|h| async move {
@@ -198,7 +201,8 @@ pub async fn ensure_bridge(spec: &BridgeSpec) -> Result<()> {
         })
     })
     .await?;
-    enable_forwarding()
+    enable_forwarding()?;
+    std::fs::write(&localnet, "1").map_err(LinkError::io("enable route_localnet"))
 }
 
 fn enable_forwarding() -> Result<()> {

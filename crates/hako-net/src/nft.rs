@@ -94,9 +94,23 @@ impl Ruleset {
         s.push_str(
             "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n    fib daddr type local jump ports\n  }\n",
         );
+        // Loopback too: 127.0.0.1:PORT is DNATed in the kernel (with `route_localnet` on
+        // the bridges and the masquerade below), which is faster than any proxy.
         s.push_str(
-            "  chain output {\n    type nat hook output priority -100; policy accept;\n    ip daddr != 127.0.0.0/8 fib daddr type local jump ports\n  }\n",
+            "  chain output {\n    type nat hook output priority -100; policy accept;\n    fib daddr type local jump ports\n  }\n",
         );
+        // `route_localnet` would otherwise let a container (CAP_NET_RAW) reach the host's
+        // loopback-only services; replies are still addressed to the gateway at this hook.
+        s.push_str(
+            "  chain guard {\n    type filter hook prerouting priority raw; policy accept;\n",
+        );
+        for n in &self.networks {
+            s.push_str(&format!(
+                "    iifname \"{b}\" ip daddr 127.0.0.0/8 drop\n",
+                b = n.bridge
+            ));
+        }
+        s.push_str("  }\n");
         s.push_str("  chain ports {\n");
         for p in &self.ports {
             let daddr = p
@@ -117,6 +131,12 @@ impl Ruleset {
             "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n",
         );
         for n in &self.networks {
+            // The host's own loopback connections to a published port: the container
+            // must answer to an address it can route.
+            s.push_str(&format!(
+                "    oifname \"{b}\" ip saddr 127.0.0.0/8 masquerade\n",
+                b = n.bridge
+            ));
             // Hairpin: a container reaching a published port of its own bridge.
             s.push_str(&format!(
                 "    oifname \"{b}\" ip saddr {sub} ct status dnat masquerade\n",
@@ -233,5 +253,9 @@ mod tests {
         assert!(!s.contains("ip saddr 10.9.0.0/24 oifname != \"br-x\" masquerade"));
         assert!(s.contains("iifname \"hako0\" oifname \"br-x\" drop"));
         assert!(s.contains("iifname \"br-x\" oifname != \"br-x\" drop"));
+        // Loopback publishing in the kernel, and its guard.
+        assert!(s.contains("    fib daddr type local jump ports\n  }\n  chain guard"));
+        assert!(s.contains("oifname \"hako0\" ip saddr 127.0.0.0/8 masquerade"));
+        assert!(s.contains("iifname \"hako0\" ip daddr 127.0.0.0/8 drop"));
     }
 }

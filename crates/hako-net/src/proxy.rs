@@ -1,8 +1,8 @@
 //! Port publishing: the host side of `-p`. Binding the host port first is what detects a
-//! port already in use (and reserves it); a small userland proxy then forwards TCP
-//! connections to the container, which is what makes `127.0.0.1:PORT` work from the host
-//! (loopback traffic never reaches the nftables DNAT rules). UDP relies on the DNAT rules
-//! alone; its socket is kept bound as the reservation.
+//! port already in use (and reserves it). The nftables DNAT rules carry the traffic,
+//! loopback included (`route_localnet`); a small userland proxy on the TCP socket forwards
+//! whatever still reaches it (connections made before the rules were in place). UDP relies
+//! on the DNAT rules alone; its socket is kept bound as the reservation.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 

@@ -111,7 +111,7 @@ fn default_bridge_gives_address_route_hosts_and_inspect() {
 
 #[test]
 fn published_port_serves_the_page_and_conflicts_leave_nothing() {
-    let d = daemon();
+    let mut d = daemon();
     let p = port(&d, 0);
     let spec = format!("{p}:80");
     d.hako(&[
@@ -191,6 +191,18 @@ fn published_port_serves_the_page_and_conflicts_leave_nothing() {
         page.unwrap_or_default()
             .contains("hako-fixture-webserver OK")
     );
+
+    // The kernel carries published ports, loopback included (no proxy in the path): they
+    // keep answering while the daemon is down, and after it is back.
+    d.kill();
+    let page = curl(&format!("http://127.0.0.1:{p}/")).unwrap_or_default();
+    assert!(
+        page.contains("hako-fixture-webserver OK"),
+        "127.0.0.1:{p} not served while the daemon is down: {page:?}"
+    );
+    d.restart();
+    let page = eventually(Duration::from_secs(5), || curl(&url));
+    assert!(page.unwrap_or_default().contains("hako-fixture-webserver OK"));
 
     // Stopping frees the port and the rule.
     d.hako(&["rm", "-f", "web"]).ok();
