@@ -174,10 +174,10 @@ fn verbose(du: &DiskUsage) -> String {
     for c in du.containers.as_deref().unwrap_or_default() {
         let volumes = c.mounts.iter().filter(|m| m.r#type == "volume").count();
         t.push_str(&format!(
-            "{}\t{}\t{}\t{volumes}\t{}\t{} ago\t{}\t{}\n",
+            "{}\t{}\t\"{}\"\t{volumes}\t{}\t{} ago\t{}\t{}\n",
             truncate_id(&c.id),
             c.image,
-            format!("\"{}\"", ellipsis(&c.command, 20)),
+            ellipsis(&c.command, 20),
             human_size(c.size_rw.unwrap_or(0) as f64, 3),
             human_duration((now - c.created) as f64),
             c.status,
