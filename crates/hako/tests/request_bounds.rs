@@ -72,10 +72,12 @@ fn json_bodies_and_filters_out_of_bounds_are_400s_on_every_route() {
         ("GET", "/containers/json"),
         ("GET", "/images/json"),
         ("GET", "/volumes"),
+        ("GET", "/networks"),
         ("GET", "/events"),
         ("POST", "/containers/prune"),
         ("POST", "/images/prune"),
         ("POST", "/volumes/prune"),
+        ("POST", "/networks/prune"),
     ];
     for (method, path) in filter_routes {
         let bad_json = format!("{path}?filters=%7Bnot-json");

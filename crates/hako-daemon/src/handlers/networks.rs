@@ -95,6 +95,7 @@ fn matches(n: &NetworkView, f: &hako_engine::filters::Filters) -> bool {
         && any("id", &|x| n.id.starts_with(x))
         && any("driver", &|x| n.driver == x)
         && any("type", &|x| (x == "builtin") == n.builtin)
+        && any("scope", &|x| n.scope == x)
         && any("label", &|x| match x.split_once('=') {
             Some((k, v)) => n.labels.get(k).is_some_and(|l| l == v),
             None => n.labels.contains_key(x),
@@ -106,6 +107,10 @@ fn matches(n: &NetworkView, f: &hako_engine::filters::Filters) -> bool {
 pub async fn list(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
     let q: ListQuery = query::parse(req.uri())?;
     let f = query::filters(q.filters.as_ref());
+    f.validate(&["dangling", "driver", "id", "label", "name", "scope", "type"])?;
+    if !f.get("dangling").is_empty() {
+        return Err(ApiError::not_implemented("the network filter 'dangling'"));
+    }
     let nets: Vec<serde_json::Value> = ctx
         .engine
         .network_list()
