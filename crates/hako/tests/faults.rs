@@ -1,5 +1,5 @@
 //! Faults: the daemon is SIGKILLed in the middle of work (a pull half-way through a layer,
-//! a storm of creates and starts, containers exiting while no daemon runs), then started
+//! a storm of creates, starts and removals, containers exiting while no daemon runs), then started
 //! again. What it finds on disk must be consistent: nothing listed that cannot be used,
 //! nothing half-written left behind, nothing leaked once everything is removed.
 
@@ -285,6 +285,42 @@ fn create_loop(
     }
 }
 
+/// The storm's remover: `rm -f` of the oldest container, over and over, until the daemon
+/// goes away.
+fn remove_loop(socket: &Path, failures: &std::sync::Mutex<Vec<String>>) {
+    loop {
+        let list = match http::request(socket, "GET", "/containers/json?all=1", None) {
+            Ok(r) => r.json(),
+            Err(_) => return,
+        };
+        let Some(oldest) = list
+            .as_array()
+            .and_then(|l| l.last())
+            .and_then(|c| c["Id"].as_str())
+            .map(str::to_string)
+        else {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        match http::request(
+            socket,
+            "DELETE",
+            &format!("/containers/{oldest}?force=1"),
+            None,
+        ) {
+            Ok(r) if r.status == 204 => {}
+            Ok(r) => {
+                failures
+                    .lock()
+                    .unwrap()
+                    .push(format!("rm: {} {}", r.status, r.text()));
+                return;
+            }
+            Err(_) => return,
+        }
+    }
+}
+
 #[test]
 fn daemon_killed_during_creates_and_starts_comes_back_consistent() {
     let mut d = Daemon::start();
@@ -296,7 +332,10 @@ fn daemon_killed_during_creates_and_starts_comes_back_consistent() {
             .map(|i| {
                 let (socket, created, failures) =
                     (d.socket.clone(), created.clone(), failures.clone());
-                std::thread::spawn(move || create_loop(&socket, i % 2 == 0, &created, &failures))
+                std::thread::spawn(move || match i {
+                    3 => remove_loop(&socket, &failures),
+                    _ => create_loop(&socket, i % 2 == 0, &created, &failures),
+                })
             })
             .collect();
         eventually(Duration::from_secs(30), || {
