@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `save -o` and `load -i` of the fixture `layered` image (5 layers, ~51 MiB uncompressed,
+# pulled from the fixture registry as gzip layers): hako vs the real Docker engine
+# (Debian's docker.io, own socket and data root). Save writes to a file on the same disk;
+# before each load the image is removed, so the load stores and unpacks every layer.
+#
+#   bench/save-load.sh [--runs N]       (HAKO_BIN=path skips the release build)
+#
+# Needs root, ../shared/fixtures, hyperfine and docker.io.
+#
+# 2026-11-23, 2-core VM shared with other builds (load 4-19), hako release build, dockerd
+# 20.10.24, medians: 3 runs: save 239 vs 542 ms, load 415 vs 705 ms, save+load 654 vs
+# 1246 ms (docker/hako 1.91); 5 runs: save 227 vs 543 ms, load 493 vs 1125 ms, save+load
+# 720 vs 1668 ms (2.32). Re-measure on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+shared=${HAKO_SHARED:-$(cd .. && pwd)/shared}
+RUNS=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=$2; shift ;;
+    *) echo "usage: bench/save-load.sh [--runs N]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+bash scripts/install-deps.sh --bench
+"$shared/fixtures/install-deps" >/dev/null
+"$shared/fixtures/registry" start >/dev/null
+if [ -z "${HAKO_BIN:-}" ]; then
+  cargo build --release --locked -p hako >/dev/null 2>&1 || cargo build --release --locked -p hako
+fi
+HAKO=${HAKO_BIN:-$PWD/target/release/hako}
+IMAGE=127.0.0.1:5000/layered:latest
+
+work=$(mktemp -d /tmp/hako-slbench.XXXXXX)
+run=$(mktemp -d /tmp/hs.XXXXXX)
+hako_sock=$work/hako.sock
+peer_sock=$work/docker.sock
+pids=()
+cleanup() {
+  set +e
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+  grep -o "$work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$work" "$run"
+  rmdir /sys/fs/cgroup/*/hako-slbench 2>/dev/null
+}
+trap cleanup EXIT
+
+"$HAKO" daemon --socket "$hako_sock" --data-root "$work/hako" --exec-root "$run" \
+  --cgroup-parent hako-slbench --log-level warn >"$work/hako.log" 2>&1 &
+pids+=($!)
+dockerd --host "unix://$peer_sock" --data-root "$work/docker" --exec-root "$work/docker-exec" \
+  --pidfile "$work/docker.pid" --iptables=false --ip6tables=false --bridge=none \
+  --log-level warn >"$work/docker.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do
+  [ -S "$hako_sock" ] && [ -S "$peer_sock" ] && \
+    DOCKER_HOST=unix://$peer_sock docker version >/dev/null 2>&1 && break
+  sleep 0.1
+done
+export HAKO_SOCK=$hako_sock PEER_SOCK=$peer_sock HAKO IMAGE WORK=$work
+HAKO_HOST=unix://$hako_sock "$HAKO" pull -q "$IMAGE" >/dev/null
+DOCKER_HOST=unix://$peer_sock docker pull -q "$IMAGE" >/dev/null
+
+h="HAKO_HOST=unix://\$HAKO_SOCK \$HAKO"
+d="DOCKER_HOST=unix://\$PEER_SOCK docker"
+hyperfine --style basic --runs "$RUNS" --export-json "$work/save.json" \
+  -n hako "$h save -o \$WORK/hako.tar \$IMAGE" \
+  -n docker "$d save -o \$WORK/docker.tar \$IMAGE"
+hyperfine --style basic --runs "$RUNS" --export-json "$work/load.json" \
+  -n hako --prepare "$h rmi -f \$IMAGE >/dev/null" "$h load -q -i \$WORK/hako.tar" \
+  -n docker --prepare "$d rmi -f \$IMAGE >/dev/null" "$d load -q -i \$WORK/docker.tar"
+
+python3 - "$work/save.json" "$work/load.json" <<'PY'
+import json, sys
+med = {}
+for verb, path in (("save", sys.argv[1]), ("load", sys.argv[2])):
+    for x in json.load(open(path))["results"]:
+        med[(verb, x["command"])] = x["median"] * 1000
+for verb in ("save", "load"):
+    h, d = med[(verb, "hako")], med[(verb, "docker")]
+    print(f"{verb}: hako {h:7.1f} ms  docker {d:7.1f} ms  (docker/hako {d / h:.2f})")
+h = med[("save", "hako")] + med[("load", "hako")]
+d = med[("save", "docker")] + med[("load", "docker")]
+print(f"save+load: hako {h:7.1f} ms  docker {d:7.1f} ms  (docker/hako {d / h:.2f})")
+PY
