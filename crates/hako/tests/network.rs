@@ -202,7 +202,10 @@ fn published_port_serves_the_page_and_conflicts_leave_nothing() {
     );
     d.restart();
     let page = eventually(Duration::from_secs(5), || curl(&url));
-    assert!(page.unwrap_or_default().contains("hako-fixture-webserver OK"));
+    assert!(
+        page.unwrap_or_default()
+            .contains("hako-fixture-webserver OK")
+    );
 
     // Stopping frees the port and the rule.
     d.hako(&["rm", "-f", "web"]).ok();
@@ -378,4 +381,45 @@ fn docker_cli_publishes_a_port() {
     assert_eq!(ps.stdout.trim(), format!("127.0.0.1:{p}->80/tcp"));
     d.docker(&["rm", "-f", "dweb"]).unwrap().ok();
     d.assert_clean();
+}
+
+/// UDP published on 127.0.0.1 reaches the container (the kernel DNATs loopback too).
+/// The fixture busybox has no UDP server, so arrival is read from the container's own UDP
+/// counters: a datagram for a port nobody listens on counts as `NoPorts` in its netns.
+#[test]
+fn udp_port_on_loopback_reaches_the_container() {
+    let d = daemon();
+    let p = port(&d, 5);
+    let spec = format!("127.0.0.1:{p}:5353/udp");
+    d.hako(&[
+        "run", "-d", "--name", "udp", "-p", &spec, "busybox", "sleep", "60",
+    ])
+    .ok();
+    let no_ports = || -> u64 {
+        let snmp = d
+            .hako(&["exec", "udp", "grep", "^Udp:", "/proc/net/snmp"])
+            .ok();
+        let mut lines = snmp
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>());
+        let (names, values) = (lines.next().unwrap(), lines.next().unwrap());
+        let at = names.iter().position(|n| *n == "NoPorts").unwrap();
+        values[at].parse().unwrap()
+    };
+    let before = no_ports();
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let arrived = eventually(Duration::from_secs(5), || {
+        sock.send_to(b"hello over udp\n", ("127.0.0.1", p)).ok()?;
+        std::thread::sleep(Duration::from_millis(100));
+        (no_ports() > before).then_some(())
+    });
+    assert!(
+        arrived.is_some(),
+        "no datagram reached the container\n{}",
+        d.log()
+    );
+    d.hako(&["rm", "-f", "udp"]).ok();
+    d.assert_clean();
+    assert!(d.net.leaks().is_empty(), "{:?}", d.net.leaks());
 }
