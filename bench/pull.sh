@@ -15,7 +15,10 @@
 # (HAKO_BIN=target-image/debug/hako; the release build did not fit the disk then), 5 runs:
 # hako 1212 ms median, docker 20.10 2026 ms (hako/docker 0.60), skopeo dir: 938 ms
 # (hako/skopeo 1.29, skopeo does not unpack); daemon RSS idle 21.5 MiB, +0.1 MiB peak
-# during a pull. Re-measure with a release build on a quiet machine.
+# during a pull.
+# 2026-11-23 again, RELEASE build, load ~5 (other builds), 5 runs: hako 484 ms median,
+# Docker 20.10 1176 ms (hako/docker 0.41), skopeo dir 537 ms (hako/skopeo 0.90); daemon
+# RSS idle 15.5 MiB, +0 MiB peak during a pull.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
