@@ -16,12 +16,14 @@ use common::{Daemon, eventually, http};
 
 /// A TCP relay in front of the fixture registry. While armed, a connection that has
 /// carried `stall_after` bytes towards the client stops forwarding (the socket stays
-/// open), so a pull is stuck inside a layer download at a known point.
+/// open), so a pull is stuck inside a layer download at a known point. Set `dead` and the
+/// registry behind it "dies": open connections are cut and new ones closed at once.
 struct StallingProxy {
     addr: SocketAddr,
     armed: Arc<AtomicBool>,
     stalled: Arc<AtomicBool>,
     closing: Arc<AtomicBool>,
+    dead: Arc<AtomicBool>,
 }
 
 impl StallingProxy {
@@ -33,20 +35,33 @@ impl StallingProxy {
             armed: Arc::new(AtomicBool::new(true)),
             stalled: Arc::new(AtomicBool::new(false)),
             closing: Arc::new(AtomicBool::new(false)),
+            dead: Arc::new(AtomicBool::new(false)),
         };
-        let (armed, stalled, closing) = (
+        let (armed, stalled, closing, dead) = (
             proxy.armed.clone(),
             proxy.stalled.clone(),
             proxy.closing.clone(),
+            proxy.dead.clone(),
         );
         std::thread::spawn(move || {
             while !closing.load(Ordering::SeqCst) {
                 match listener.accept() {
+                    Ok((client, _)) if dead.load(Ordering::SeqCst) => drop(client),
                     Ok((client, _)) => {
-                        let (armed, stalled, closing) =
-                            (armed.clone(), stalled.clone(), closing.clone());
+                        let (armed, stalled, closing, dead) = (
+                            armed.clone(),
+                            stalled.clone(),
+                            closing.clone(),
+                            dead.clone(),
+                        );
                         std::thread::spawn(move || {
-                            relay(client, upstream, stall_after, &armed, &stalled, &closing)
+                            let flags = Flags {
+                                armed: &armed,
+                                stalled: &stalled,
+                                closing: &closing,
+                                dead: &dead,
+                            };
+                            relay(client, upstream, stall_after, flags)
                         });
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
@@ -71,14 +86,21 @@ impl Drop for StallingProxy {
     }
 }
 
-fn relay(
-    client: TcpStream,
-    upstream: SocketAddr,
-    stall_after: usize,
-    armed: &AtomicBool,
-    stalled: &AtomicBool,
-    closing: &AtomicBool,
-) {
+/// The proxy's switches, as one relay sees them.
+struct Flags<'a> {
+    armed: &'a AtomicBool,
+    stalled: &'a AtomicBool,
+    closing: &'a AtomicBool,
+    dead: &'a AtomicBool,
+}
+
+fn relay(client: TcpStream, upstream: SocketAddr, stall_after: usize, flags: Flags<'_>) {
+    let Flags {
+        armed,
+        stalled,
+        closing,
+        dead,
+    } = flags;
     let _ = client.set_nonblocking(false);
     let Ok(server) = TcpStream::connect(upstream) else {
         return;
@@ -95,14 +117,28 @@ fn relay(
     let mut sent = 0usize;
     let mut buf = [0u8; 16 * 1024];
     loop {
+        if dead.load(Ordering::SeqCst) {
+            // As a dying process's sockets: closed for both directions, whoever else
+            // holds a handle on them.
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+            return;
+        }
         if closing.load(Ordering::SeqCst) {
             return;
         }
         if armed.load(Ordering::SeqCst) && sent >= stall_after {
             stalled.store(true, Ordering::SeqCst);
             // Hold both sockets open, forwarding nothing, until disarmed or closed.
-            while armed.load(Ordering::SeqCst) && !closing.load(Ordering::SeqCst) {
+            while armed.load(Ordering::SeqCst)
+                && !closing.load(Ordering::SeqCst)
+                && !dead.load(Ordering::SeqCst)
+            {
                 std::thread::sleep(Duration::from_millis(20));
+            }
+            if dead.load(Ordering::SeqCst) {
+                let _ = client.shutdown(Shutdown::Both);
+                let _ = server.shutdown(Shutdown::Both);
             }
             return;
         }
@@ -234,6 +270,71 @@ fn pull_killed_half_way_through_a_layer_leaves_a_consistent_store() {
     proxy.armed.store(false, Ordering::SeqCst);
     d.hako(&["pull", "-q", &image]).ok();
     assert_images_usable(&d);
+    let want = fixtures["expect"]["layered"]["files"]["/data/random.bin"]["sha256"]
+        .as_str()
+        .expect("expected sha256 of random.bin");
+    let run = d
+        .hako(&["run", "--rm", &image, "sha256sum", "/data/random.bin"])
+        .ok();
+    assert_eq!(run.stdout.split_whitespace().next(), Some(want), "{run:?}");
+    d.assert_clean();
+}
+
+/// The registry dies in the middle of a layer while the daemon lives on: the pull fails,
+/// nothing half-written stays (no partial download, no unfinished layer, no image), and
+/// once the registry is back the same pull completes.
+#[test]
+fn registry_dying_mid_pull_leaves_a_consistent_store() {
+    let fixtures = common::start_registry(&[]);
+    let d = Daemon::start();
+    let proxy = StallingProxy::start("127.0.0.1:5000".parse().unwrap(), 2 << 20);
+    let image = format!("{}/layered", proxy.host());
+    let pull = {
+        let host = d.host();
+        let image = image.clone();
+        std::thread::spawn(move || {
+            let mut cmd = std::process::Command::new(common::hako_bin());
+            cmd.args(["pull", &image])
+                .env("HAKO_HOST", host)
+                .env_remove("DOCKER_HOST");
+            common::run_bounded(cmd, None)
+        })
+    };
+    let ingest = d.image_root().join("content/ingest");
+    let snapshots = d.image_root().join("snapshots");
+    let half_done = eventually(Duration::from_secs(30), || {
+        (proxy.stalled.load(Ordering::SeqCst) && !entries(&ingest).is_empty()).then_some(())
+    });
+    assert!(half_done.is_some(), "the pull never got stuck\n{}", d.log());
+    proxy.dead.store(true, Ordering::SeqCst);
+    let pulled = pull.join().expect("pull thread");
+    assert_ne!(
+        pulled.code, 0,
+        "the pull succeeded without its registry: {pulled:?}"
+    );
+    assert!(
+        !pulled.stderr.trim().is_empty(),
+        "a failed pull must say why"
+    );
+    // No restart: the daemon itself cleaned up after the failed pull.
+    let clean = eventually(Duration::from_secs(10), || {
+        (entries(&ingest).is_empty() && !entries(&snapshots).iter().any(|e| e.starts_with("tmp-")))
+            .then_some(())
+    });
+    assert!(
+        clean.is_some(),
+        "left behind: ingest {:?}, snapshots {:?}",
+        entries(&ingest),
+        entries(&snapshots)
+    );
+    let images = json(&d, "GET", "/images/json", None).json();
+    assert_eq!(images, serde_json::json!([]), "an image from a failed pull");
+    assert_images_usable(&d);
+
+    // The registry is back: the same pull completes and the big layer is intact.
+    proxy.dead.store(false, Ordering::SeqCst);
+    proxy.armed.store(false, Ordering::SeqCst);
+    d.hako(&["pull", "-q", &image]).ok();
     let want = fixtures["expect"]["layered"]["files"]["/data/random.bin"]["sha256"]
         .as_str()
         .expect("expected sha256 of random.bin");
