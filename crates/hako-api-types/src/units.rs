@@ -2,6 +2,52 @@
 //! shared because the daemon writes `Status` text ("Up 5 seconds") and the CLI writes
 //! the CREATED and SIZE columns, and both must read exactly like Docker's.
 
+/// Go's `time.ParseDuration` ("1h30m", "1.5s", "300ms", "-2m", "0"), in nanoseconds:
+/// the CLI's `--health-interval` and `--since 10m`, the daemon's `until` filters and the
+/// image builder's `HEALTHCHECK --interval` all read durations this way. A bare number
+/// other than `0` has no unit and is refused, as in Go.
+pub fn parse_go_duration(s: &str) -> Option<i128> {
+    let (neg, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += n * scale;
+        rest = &rest[unit_len..];
+    }
+    // Go durations are whole nanoseconds.
+    #[allow(clippy::cast_possible_truncation)]
+    let ns = total.round() as i128;
+    Some(if neg { -ns } else { ns })
+}
+
 /// go-units `HumanDuration`: "Less than a second", "1 second", "About a minute",
 /// "3 hours", "2 weeks"... Negative durations count as zero.
 pub fn human_duration(secs_f: f64) -> String {
@@ -85,6 +131,19 @@ fn trim_zeros(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("10s"), Some(10_000_000_000));
+        assert_eq!(parse_go_duration("1h30m"), Some(5_400_000_000_000));
+        assert_eq!(parse_go_duration("1.5m"), Some(90_000_000_000));
+        assert_eq!(parse_go_duration("300ms"), Some(300_000_000));
+        assert_eq!(parse_go_duration("-2m"), Some(-120_000_000_000));
+        assert_eq!(parse_go_duration("0"), Some(0));
+        for bad in ["10", "10x", "", "s", "-"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -288,3 +288,79 @@ fn docker_cli_health_checks() {
         .ok();
     d.assert_clean();
 }
+
+/// A HEALTHCHECK given with `import --change` (and `commit --change`) is the image's: a
+/// container of it is probed and becomes healthy; the docker CLI shows it in inspect.
+#[test]
+fn healthcheck_from_change_instructions() {
+    let d = daemon();
+    let tar = common::busybox_rootfs();
+    d.hako(&[
+        "import",
+        "--change",
+        "HEALTHCHECK --interval=200ms --retries=2 CMD test -e /tmp/ready",
+        tar.to_str().unwrap(),
+        "probed:1",
+    ])
+    .ok();
+    let test = d
+        .hako(&[
+            "image",
+            "inspect",
+            "-f",
+            "{{json .Config.Healthcheck}}",
+            "probed:1",
+        ])
+        .ok();
+    assert_eq!(
+        test.stdout.trim(),
+        r#"{"Test":["CMD-SHELL","test -e /tmp/ready"],"Interval":200000000,"Retries":2}"#
+    );
+    d.hako(&[
+        "run",
+        "-d",
+        "--name",
+        "hc-change",
+        "probed:1",
+        "sh",
+        "-c",
+        "sleep 1; touch /tmp/ready; sleep 300",
+    ])
+    .ok();
+    let st = eventually(Duration::from_secs(20), || {
+        (health(&d, "hc-change") == "healthy").then_some(())
+    });
+    assert!(st.is_some(), "never healthy: {}", health(&d, "hc-change"));
+    // commit --change replaces it; NONE turns it off.
+    d.hako(&[
+        "commit",
+        "--change",
+        "HEALTHCHECK NONE",
+        "hc-change",
+        "probed:2",
+    ])
+    .ok();
+    if let Some(r) = d.docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{json .Config.Healthcheck.Test}}",
+        "probed:2",
+    ]) {
+        assert_eq!(r.ok().stdout.trim(), r#"["NONE"]"#);
+    }
+    let bad = d.hako(&[
+        "import",
+        "--change",
+        "HEALTHCHECK --interval=1us CMD true",
+        tar.to_str().unwrap(),
+        "bad:1",
+    ]);
+    assert_ne!(bad.code, 0);
+    assert!(
+        bad.stderr.contains("cannot be less than 1ms"),
+        "{}",
+        bad.stderr
+    );
+    d.assert_clean();
+}

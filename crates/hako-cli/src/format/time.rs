@@ -9,44 +9,10 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 #[error("failed to parse value as time or duration: {0:?}")]
 pub struct BadTime(pub String);
 
-/// Parses a Go duration ("1h30m", "1.5s", "300ms", "-2m") into seconds.
+/// A Go duration ("1h30m", "1.5s", "300ms", "-2m") in seconds.
 pub fn parse_go_duration(s: &str) -> Option<f64> {
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest == "0" {
-        return Some(0.0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total = 0.0;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return None;
-        }
-        let n: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        };
-        total += n * mult;
-        rest = &rest[unit_len..];
-    }
-    Some(if neg { -total } else { total })
+    #[allow(clippy::cast_precision_loss)]
+    hako_api_types::units::parse_go_duration(s).map(|ns| ns as f64 / 1e9)
 }
 
 /// `timetypes.GetTimestamp`: a duration means "that long before `now`"; a Unix timestamp

@@ -85,44 +85,14 @@ pub async fn prune(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
 
 /// `until`: a timestamp, or a Go duration (`24h`, `1h30m`, `90s`) back from now.
 pub(super) fn until(v: &str) -> Result<i128, ApiError> {
-    if let Some(d) = go_duration(v) {
+    // As moby's `timetypes.GetTimestamp`: "0" is a timestamp, not a duration.
+    if v != "0"
+        && let Some(d) = hako_api_types::units::parse_go_duration(v)
+    {
         let now = OffsetDateTime::now_utc().unix_timestamp_nanos();
         return Ok(now - d);
     }
     query::timestamp("until", Some(v))?.ok_or_else(|| ApiError::invalid("empty until filter"))
-}
-
-/// Nanoseconds of a Go duration made of `h`, `m`, `s`, `ms` parts.
-fn go_duration(v: &str) -> Option<i128> {
-    let mut total = 0f64;
-    let mut rest = v.trim();
-    if rest.is_empty() || rest.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return None;
-    }
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .filter(|&n| n > 0)?;
-        let num: f64 = rest[..n].parse().ok()?;
-        rest = &rest[n..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "h" => 3600e9,
-            "m" => 60e9,
-            "s" => 1e9,
-            "ms" => 1e6,
-            "us" | "µs" => 1e3,
-            "ns" => 1.0,
-            _ => return None,
-        };
-        total += num * scale;
-        rest = &rest[unit_len..];
-    }
-    // Whole nanoseconds are all Docker's durations carry.
-    #[allow(clippy::cast_possible_truncation)]
-    Some(total as i128)
 }
 
 /// `POST /containers/{id}/update`.
@@ -338,11 +308,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn go_durations() {
-        assert_eq!(go_duration("24h"), Some(24 * 3600 * 1_000_000_000));
-        assert_eq!(go_duration("1h30m"), Some(5400 * 1_000_000_000));
-        assert_eq!(go_duration("1.5s"), Some(1_500_000_000));
-        assert_eq!(go_duration("1700000000"), None);
-        assert_eq!(go_duration("5x"), None);
+    fn until_takes_durations_and_timestamps() {
+        let now = OffsetDateTime::now_utc().unix_timestamp_nanos();
+        let day_ago = until("24h").unwrap();
+        assert!((now - 86_400 * 1_000_000_000 - day_ago).abs() < 5_000_000_000);
+        assert_eq!(until("1700000000").unwrap(), 1_700_000_000 * 1_000_000_000);
+        assert!(until("5x").is_err());
     }
 }

@@ -1,9 +1,9 @@
 //! `docker import --change` / `docker commit --change`: Dockerfile instructions applied to
 //! an image config.
 //!
-//! Docker allows CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME,
-//! WORKDIR (and HEALTHCHECK, not supported here yet); anything else is refused with
-//! Docker's `<instruction> is not a valid change command`.
+//! Docker allows CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL,
+//! USER, VOLUME, WORKDIR; anything else is refused with Docker's `<instruction> is not a
+//! valid change command`.
 
 use std::collections::BTreeMap;
 
@@ -117,7 +117,7 @@ fn apply_one(config: &mut ContainerConfig, line: &str, cmd_set: &mut bool) -> Re
                 .get_or_insert_with(Vec::new)
                 .push(rest.to_owned());
         }
-        "HEALTHCHECK" => return Err("HEALTHCHECK in --change is not supported yet".into()),
+        "HEALTHCHECK" => config.healthcheck = Some(healthcheck(rest)?),
         _ => {
             return Err(format!(
                 "{} is not a valid change command",
@@ -126,6 +126,69 @@ fn apply_one(config: &mut ContainerConfig, line: &str, cmd_set: &mut bool) -> Re
         }
     }
     Ok(())
+}
+
+/// `HEALTHCHECK NONE` or `HEALTHCHECK [--interval=D --timeout=D --start-period=D
+/// --start-interval=D --retries=N] CMD command`, as moby's builder reads it, into the
+/// image config's `Healthcheck` (durations in nanoseconds, zero values left out).
+fn healthcheck(rest: &str) -> Result<Value, String> {
+    let mut rest = rest.trim_start();
+    let mut health = serde_json::Map::new();
+    while let Some(flag) = rest.strip_prefix("--") {
+        let end = flag.find(char::is_whitespace).unwrap_or(flag.len());
+        let (name, value) = flag[..end].split_once('=').unwrap_or((&flag[..end], ""));
+        let key = match name {
+            "interval" => "Interval",
+            "timeout" => "Timeout",
+            "start-period" => "StartPeriod",
+            "start-interval" => "StartInterval",
+            "retries" => "Retries",
+            _ => return Err(format!("Unknown flag: {name}")),
+        };
+        if key == "Retries" {
+            let n: i64 = value
+                .parse()
+                .map_err(|_| format!("invalid value {value:?} for flag --retries"))?;
+            if n < 0 {
+                return Err("--retries cannot be negative".into());
+            }
+            if n > 0 {
+                health.insert(key.into(), n.into());
+            }
+        } else {
+            let ns = hako_api_types::units::parse_go_duration(value)
+                .ok_or_else(|| format!("time: invalid duration {value:?}"))?;
+            if ns != 0 && ns < 1_000_000 {
+                let what = &key;
+                return Err(format!("{what} {value:?} cannot be less than 1ms"));
+            }
+            if ns != 0 {
+                health.insert(
+                    key.into(),
+                    Value::from(i64::try_from(ns).unwrap_or(i64::MAX)),
+                );
+            }
+        }
+        rest = flag[end..].trim_start();
+    }
+    let (kind, cmd) = rest
+        .split_once(char::is_whitespace)
+        .map_or((rest, ""), |(k, c)| (k, c.trim()));
+    let test = match kind.to_uppercase().as_str() {
+        "NONE" if health.is_empty() && cmd.is_empty() => vec!["NONE".to_owned()],
+        "NONE" => return Err("HEALTHCHECK NONE takes no arguments".into()),
+        "CMD" if cmd.is_empty() => return Err("Missing command after HEALTHCHECK CMD".into()),
+        "CMD" => match json_array(cmd) {
+            Some(argv) => std::iter::once("CMD".to_owned()).chain(argv).collect(),
+            None => vec!["CMD-SHELL".to_owned(), cmd.to_owned()],
+        },
+        other => return Err(format!("Unknown type {other:?} in HEALTHCHECK (try CMD)")),
+    };
+    health.insert(
+        "Test".into(),
+        Value::Array(test.into_iter().map(Value::String).collect()),
+    );
+    Ok(Value::Object(health))
 }
 
 /// Exec form (`["a","b"]`) as is; shell form wrapped in the image's shell (`/bin/sh -c`).

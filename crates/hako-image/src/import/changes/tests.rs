@@ -116,5 +116,36 @@ fn refusals_use_dockers_words() {
         Some("invalid containerPort: http")
     );
     assert!(msg(&["ENV A=\"unterminated"]).is_some());
-    assert!(msg(&["HEALTHCHECK NONE"]).is_some());
+    assert!(msg(&["HEALTHCHECK NONE --retries=1"]).is_some());
+}
+
+#[test]
+fn healthcheck_as_moby_reads_it() {
+    let c = apply(&[
+        "HEALTHCHECK --interval=5s --retries=3 --start-period=1m30s CMD wget -q localhost",
+    ])
+    .expect("healthcheck");
+    assert_eq!(
+        c.healthcheck,
+        Some(serde_json::json!({
+            "Test": ["CMD-SHELL", "wget -q localhost"],
+            "Interval": 5_000_000_000i64,
+            "StartPeriod": 90_000_000_000i64,
+            "Retries": 3,
+        }))
+    );
+    let c = apply(&[r#"HEALTHCHECK CMD ["true", "x"]"#]).expect("exec form");
+    assert_eq!(
+        c.healthcheck,
+        Some(serde_json::json!({"Test": ["CMD", "true", "x"]}))
+    );
+    let c = apply(&["HEALTHCHECK NONE"]).expect("none");
+    assert_eq!(c.healthcheck, Some(serde_json::json!({"Test": ["NONE"]})));
+    let msg = |change: &str| apply(&[change]).unwrap_err().to_string();
+    assert!(msg("HEALTHCHECK --interval=1us CMD true").contains("cannot be less than 1ms"));
+    assert!(msg("HEALTHCHECK --interval=5 CMD true").contains("invalid duration"));
+    assert!(msg("HEALTHCHECK --retries=-1 CMD true").contains("cannot be negative"));
+    assert!(msg("HEALTHCHECK CMD").contains("Missing command"));
+    assert!(msg("HEALTHCHECK RUN true").contains("Unknown type \"RUN\""));
+    assert!(msg("HEALTHCHECK --bogus=1 CMD true").contains("Unknown flag: bogus"));
 }
