@@ -483,7 +483,10 @@ fn memory_defaults_and_oom_kill_disable() {
         return;
     }
     let hog_id = run_detached(&d, &hog);
-    assert_eq!(inspect(&d, &hog_id, "{{.HostConfig.OomKillDisable}}"), "true");
+    assert_eq!(
+        inspect(&d, &hog_id, "{{.HostConfig.OomKillDisable}}"),
+        "true"
+    );
     let oom = cg_file(&d, &hog_id, ("memory", "memory.oom_control"), "");
     assert!(read_trim(&oom).contains("oom_kill_disable 1"));
     // The kernel holds it at its limit rather than killing it.
