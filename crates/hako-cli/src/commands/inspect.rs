@@ -59,10 +59,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             );
         }
     };
-    let tmpl = match a.format.as_deref() {
-        None | Some("") | Some("json") => None,
-        Some(f) => Some(GoTemplate::parse(&format::unescape(f))?),
-    };
+    let tmpl = template_of(a.format.as_deref())?;
     let client = ctx.client().await?;
     let mut found: Vec<Box<RawValue>> = Vec::new();
     let mut errors = Vec::new();
@@ -73,6 +70,43 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             Err(e) => errors.push(e.to_string()),
         }
     }
+    print_objects(tmpl.as_ref(), &found, &errors)
+}
+
+/// An inspect verb's `--format`: none (or `json`) prints the JSON array. Parsed before
+/// any request, so a bad template fails first, as docker's does.
+pub fn template_of(format: Option<&str>) -> anyhow::Result<Option<GoTemplate>> {
+    Ok(match format {
+        None | Some("") | Some("json") => None,
+        Some(f) => Some(GoTemplate::parse(&format::unescape(f))?),
+    })
+}
+
+/// `GET path_of(name)` for each name: the objects found and the errors, in order (the
+/// `volume`/`network` inspect verbs, where the daemon's 404 message is docker's).
+pub async fn fetch_each(
+    client: &Client,
+    names: &[String],
+    path_of: impl Fn(&str) -> String,
+) -> (Vec<Box<RawValue>>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        match client.get_json::<Box<RawValue>>(&path_of(name)).await {
+            Ok(v) => found.push(v),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (found, errors)
+}
+
+/// Prints inspected objects as docker does (one indented JSON array, or the template per
+/// object), then the errors; the exit status is 1 when there were any.
+pub fn print_objects(
+    tmpl: Option<&GoTemplate>,
+    found: &[Box<RawValue>],
+    errors: &[String],
+) -> anyhow::Result<i32> {
     match tmpl {
         None => {
             let joined: Vec<&str> = found.iter().map(|r| r.get()).collect();
@@ -81,7 +115,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
         }
         Some(t) => {
             let mut s = String::new();
-            for r in &found {
+            for r in found {
                 let v = template::from_json_str(r.get())?;
                 s.push_str(&t.render(&v)?);
                 s.push('\n');
@@ -89,13 +123,10 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             out(&s)?;
         }
     }
-    if errors.is_empty() {
-        return Ok(0);
-    }
-    for e in &errors {
+    for e in errors {
         eprintln!("{e}");
     }
-    Ok(1)
+    Ok(if errors.is_empty() { 0 } else { 1 })
 }
 
 fn not_found(name: &str) -> String {

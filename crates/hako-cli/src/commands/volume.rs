@@ -1,7 +1,7 @@
 //! `hako volume create|ls|inspect|rm|prune`.
 
 use super::{Ctx, out};
-use crate::format::{self, human_size, render_list, template};
+use crate::format::{human_size, render_list, template};
 use hako_api_types::filters::Filters;
 use hako_api_types::volume::{
     Volume, VolumeCreateOptions, VolumeFiltersQuery, VolumeListResponse, VolumePruneReport,
@@ -192,41 +192,11 @@ async fn ls(ctx: &Ctx, a: LsArgs) -> anyhow::Result<i32> {
 }
 
 async fn inspect(ctx: &Ctx, a: InspectArgs) -> anyhow::Result<i32> {
-    let tmpl = match a.format.as_deref() {
-        None | Some("") | Some("json") => None,
-        Some(f) => Some(format::GoTemplate::parse(&format::unescape(f))?),
-    };
+    let tmpl = super::inspect::template_of(a.format.as_deref())?;
     let client = ctx.client().await?;
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    for name in &a.names {
-        match client
-            .get_json::<Box<serde_json::value::RawValue>>(&format!("/volumes/{name}"))
-            .await
-        {
-            Ok(v) => found.push(v),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    match tmpl {
-        None => {
-            let joined: Vec<&str> = found.iter().map(|r| r.get()).collect();
-            let raw = format!("[{}]", joined.join(","));
-            out(&format!("{}\n", format::json::indent(&raw, "    ")))?;
-        }
-        Some(t) => {
-            let mut s = String::new();
-            for r in &found {
-                s.push_str(&t.render(&template::from_json_str(r.get())?)?);
-                s.push('\n');
-            }
-            out(&s)?;
-        }
-    }
-    for e in &errors {
-        eprintln!("{e}");
-    }
-    Ok(if errors.is_empty() { 0 } else { 1 })
+    let (found, errors) =
+        super::inspect::fetch_each(&client, &a.names, |n| format!("/volumes/{n}")).await;
+    super::inspect::print_objects(tmpl.as_ref(), &found, &errors)
 }
 
 async fn rm(ctx: &Ctx, a: RmArgs) -> anyhow::Result<i32> {
