@@ -87,6 +87,43 @@ impl LineSplitter {
     }
 }
 
+/// The lines of a JSON-lines response body (progress of pull, push, import and load;
+/// `/events`), as they arrive.
+#[derive(Debug)]
+pub struct BodyLines {
+    body: hyper::body::Incoming,
+    lines: LineSplitter,
+    ready: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl BodyLines {
+    pub fn new(resp: http::Response<hyper::body::Incoming>) -> Self {
+        Self {
+            body: resp.into_body(),
+            lines: LineSplitter::default(),
+            ready: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The next non-blank line, without its newline; `None` at the end of the body (an
+    /// unterminated last line is dropped, as the docker CLI's decoder does).
+    pub async fn next_line(&mut self) -> Result<Option<Vec<u8>>, super::ClientError> {
+        use http_body_util::BodyExt;
+        loop {
+            if let Some(line) = self.ready.pop_front() {
+                return Ok(Some(line));
+            }
+            let Some(frame) = self.body.frame().await else {
+                return Ok(None);
+            };
+            let frame = frame.map_err(|e| super::ClientError::Decode(e.to_string()))?;
+            if let Some(data) = frame.data_ref() {
+                self.ready.extend(self.lines.feed(data));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,13 +3,12 @@
 use super::container_opts::ContainerOpts;
 use super::container_opts::convert::{CreateRequest, to_create};
 use super::{Ctx, out};
-use crate::client::stream::LineSplitter;
+use crate::client::stream::BodyLines;
 use crate::client::{Client, ClientError};
 use clap::ArgAction;
 use hako_api_types::container::ContainerCreateResponse;
 use hako_api_types::progress::JsonMessage;
 use hako_api_types::query::ImageCreateQuery;
-use http_body_util::BodyExt;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -146,28 +145,21 @@ pub async fn pull_image(
     }
     let resp = client.send_raw(req, false).await?;
     let resp = crate::client::transport::check_status(resp).await?;
-    let mut body = resp.into_body();
-    let mut lines = LineSplitter::default();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-        let Some(data) = frame.data_ref() else {
+    let mut lines = BodyLines::new(resp);
+    while let Some(line) = lines.next_line().await? {
+        let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
             continue;
         };
-        for line in lines.feed(data) {
-            let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
-                continue;
-            };
-            if let Some(err) = m.error_message() {
-                anyhow::bail!("{err}");
-            }
-            if quiet {
-                continue;
-            }
-            match (&m.id, &m.status) {
-                (Some(id), Some(s)) => eprintln!("{id}: {s}"),
-                (None, Some(s)) => eprintln!("{s}"),
-                _ => {}
-            }
+        if let Some(err) = m.error_message() {
+            anyhow::bail!("{err}");
+        }
+        if quiet {
+            continue;
+        }
+        match (&m.id, &m.status) {
+            (Some(id), Some(s)) => eprintln!("{id}: {s}"),
+            (None, Some(s)) => eprintln!("{s}"),
+            _ => {}
         }
     }
     Ok(())

@@ -2,13 +2,12 @@
 
 use super::{Ctx, out};
 use crate::client::ClientError;
-use crate::client::stream::LineSplitter;
+use crate::client::stream::BodyLines;
 use crate::format::time::{get_timestamp, rfc3339_nano_fixed};
 use crate::format::{self, GoTemplate, template};
 use hako_api_types::events::EventMessage;
 use hako_api_types::filters::Filters;
 use hako_api_types::query::EventsQuery;
-use http_body_util::BodyExt;
 
 #[derive(Debug, clap::Args)]
 #[command(override_usage = "hako events [OPTIONS]")]
@@ -59,28 +58,21 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
         format!("/events?{q}")
     };
     let resp = client.request(http::Method::GET, &path, None).await?;
-    let mut body = resp.into_body();
-    let mut lines = LineSplitter::default();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-        let Some(data) = frame.data_ref() else {
-            continue;
+    let mut lines = BodyLines::new(resp);
+    while let Some(line) = lines.next_line().await? {
+        let text = match &tmpl {
+            Some(t) => {
+                let v = template::from_json_str(&String::from_utf8_lossy(&line))
+                    .map_err(|e| ClientError::Decode(e.to_string()))?;
+                format!("{}\n", t.render(&v)?)
+            }
+            None => {
+                let m: EventMessage = serde_json::from_slice(&line)
+                    .map_err(|e| ClientError::Decode(e.to_string()))?;
+                event_line(&m)
+            }
         };
-        for line in lines.feed(data) {
-            let text = match &tmpl {
-                Some(t) => {
-                    let v = template::from_json_str(&String::from_utf8_lossy(&line))
-                        .map_err(|e| ClientError::Decode(e.to_string()))?;
-                    format!("{}\n", t.render(&v)?)
-                }
-                None => {
-                    let m: EventMessage = serde_json::from_slice(&line)
-                        .map_err(|e| ClientError::Decode(e.to_string()))?;
-                    event_line(&m)
-                }
-            };
-            out(&text)?;
-        }
+        out(&text)?;
     }
     Ok(0)
 }

@@ -2,11 +2,10 @@
 
 use super::{Ctx, out};
 use crate::client::ClientError;
-use crate::client::stream::LineSplitter;
+use crate::client::stream::BodyLines;
 use crate::error::StatusError;
 use hako_api_types::progress::JsonMessage;
 use hako_api_types::query::ImageCreateQuery;
-use http_body_util::BodyExt;
 use std::io::Read;
 
 #[derive(Debug, clap::Args)]
@@ -77,26 +76,19 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
         }
         None => client.request(http::Method::POST, &path, None).await?,
     };
-    let mut body = resp.into_body();
-    let mut lines = LineSplitter::default();
+    let mut lines = BodyLines::new(resp);
     let mut printed = String::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-        let Some(data) = frame.data_ref() else {
-            continue;
-        };
-        for line in lines.feed(data) {
-            let m: JsonMessage =
-                serde_json::from_slice(&line).map_err(|e| ClientError::Decode(e.to_string()))?;
-            if let Some(err) = m.error_message() {
-                out(&printed)?;
-                return Err(StatusError::new(1, err.to_owned()).into());
-            }
-            if let Some(s) = m.status {
-                match m.id {
-                    Some(id) => printed.push_str(&format!("{id}: {s}\n")),
-                    None => printed.push_str(&format!("{s}\n")),
-                }
+    while let Some(line) = lines.next_line().await? {
+        let m: JsonMessage =
+            serde_json::from_slice(&line).map_err(|e| ClientError::Decode(e.to_string()))?;
+        if let Some(err) = m.error_message() {
+            out(&printed)?;
+            return Err(StatusError::new(1, err.to_owned()).into());
+        }
+        if let Some(s) = m.status {
+            match m.id {
+                Some(id) => printed.push_str(&format!("{id}: {s}\n")),
+                None => printed.push_str(&format!("{s}\n")),
             }
         }
     }

@@ -6,12 +6,11 @@ use std::io::IsTerminal;
 
 use hako_api_types::progress::JsonMessage;
 use hako_api_types::query::ImageCreateQuery;
-use http_body_util::BodyExt;
 
 use super::Ctx;
 use super::create::tagged;
-use crate::client::stream::LineSplitter;
-use crate::client::{Client, ClientError};
+use crate::client::Client;
+use crate::client::stream::BodyLines;
 use crate::error::StatusError;
 
 #[derive(Debug, clap::Args)]
@@ -122,24 +121,17 @@ pub async fn pull(
     }
     let resp = client.send_raw(req, false).await?;
     let resp = crate::client::transport::check_status(resp).await?;
-    let mut body = resp.into_body();
-    let mut lines = LineSplitter::default();
+    let mut lines = BodyLines::new(resp);
     let mut view = View::new(out);
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-        let Some(data) = frame.data_ref() else {
+    while let Some(line) = lines.next_line().await? {
+        let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
             continue;
         };
-        for line in lines.feed(data) {
-            let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
-                continue;
-            };
-            if let Some(err) = m.error_message() {
-                view.finish();
-                return Err(StatusError::new(1, err.to_owned()).into());
-            }
-            view.show(&m);
+        if let Some(err) = m.error_message() {
+            view.finish();
+            return Err(StatusError::new(1, err.to_owned()).into());
         }
+        view.show(&m);
     }
     view.finish();
     Ok(full)
@@ -195,23 +187,16 @@ pub async fn push_run(ctx: &Ctx, a: PushArgs) -> anyhow::Result<i32> {
     } else {
         Output::Lines
     };
-    let mut body = resp.into_body();
-    let mut lines = LineSplitter::default();
+    let mut lines = BodyLines::new(resp);
     let mut view = View::new(out);
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-        let Some(data) = frame.data_ref() else {
+    while let Some(line) = lines.next_line().await? {
+        let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
             continue;
         };
-        for line in lines.feed(data) {
-            let Ok(m) = serde_json::from_slice::<JsonMessage>(&line) else {
-                continue;
-            };
-            if let Some(err) = m.error_message() {
-                return Err(StatusError::new(1, err.to_owned()).into());
-            }
-            view.show(&m);
+        if let Some(err) = m.error_message() {
+            return Err(StatusError::new(1, err.to_owned()).into());
         }
+        view.show(&m);
     }
     if a.quiet {
         println!("{full}");
