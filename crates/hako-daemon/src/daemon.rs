@@ -89,6 +89,7 @@ pub async fn run_until(
         cgroup_parent: opts.cgroup_parent.clone(),
         bridge: opts.bridge.clone(),
         bip: opts.bip.clone(),
+        insecure_registries: opts.insecure_registries.clone(),
     };
     let engine = match Engine::open(config).await {
         Ok(engine) => engine,

@@ -34,6 +34,8 @@ pub struct DaemonOptions {
     pub insecure_tcp: bool,
     /// Architectures to register qemu-user handlers for at start (`--emulation`).
     pub emulation: Vec<String>,
+    /// `--insecure-registry` entries (`host[:port]` or CIDR).
+    pub insecure_registries: Vec<String>,
 }
 
 impl DaemonOptions {
@@ -72,6 +74,7 @@ impl Default for DaemonOptions {
             tls: None,
             insecure_tcp: false,
             emulation: Vec::new(),
+            insecure_registries: Vec::new(),
         }
     }
 }

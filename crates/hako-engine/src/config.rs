@@ -18,6 +18,9 @@ pub struct EngineConfig {
     pub bridge: String,
     /// The default bridge's address and prefix (`172.17.0.1/16`).
     pub bip: String,
+    /// `--insecure-registry`: `host[:port]` or CIDR entries reached over plain HTTP when
+    /// HTTPS fails (loopback always is).
+    pub insecure_registries: Vec<String>,
 }
 
 impl EngineConfig {

@@ -58,7 +58,10 @@ impl Engine {
     /// Registry settings: CA directories under the data root first (`<data_root>/image/
     /// certs.d/<host:port>/*.crt`), then `/etc/hako/certs.d` and `/etc/docker/certs.d`.
     pub(crate) fn registry_config(&self) -> RegistryConfig {
-        let mut cfg = RegistryConfig::default();
+        let mut cfg = RegistryConfig {
+            insecure: self.config.insecure_registries.clone(),
+            ..RegistryConfig::default()
+        };
         cfg.certs_dirs
             .insert(0, self.config.image_dir().join("certs.d"));
         cfg

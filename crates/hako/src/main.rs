@@ -70,6 +70,10 @@ struct DaemonArgs {
     /// or all), as `hako emulation install` does.
     #[arg(long, value_delimiter = ',', value_name = "ARCH")]
     emulation: Vec<String>,
+    /// A registry reached over plain HTTP when HTTPS fails: `host[:port]` or a CIDR;
+    /// repeatable (loopback registries always are, as with Docker).
+    #[arg(long = "insecure-registry", value_name = "HOST[:PORT]|CIDR")]
+    insecure_registries: Vec<String>,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, short = 'l', env = "HAKO_LOG", default_value = "info")]
     log_level: String,
@@ -138,6 +142,7 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
         bip: args.bip,
         socket_group: args.group,
         emulation: args.emulation,
+        insecure_registries: args.insecure_registries,
         ..hako_daemon::DaemonOptions::default()
     };
     let mut first_unix = true;

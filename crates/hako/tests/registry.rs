@@ -312,3 +312,64 @@ fn tls_registry_with_its_ca() {
             .contains("Status: Downloaded newer image for 127.0.0.1:5002/busybox:latest")
     );
 }
+
+/// A plain TCP relay from `host:0` to `upstream`, for a registry on a non-loopback
+/// address; returns `host:port`. Its threads end with the test process.
+fn relay(host: &str, upstream: &'static str) -> String {
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind((host, 0)).expect("bind relay");
+    let addr = listener.local_addr().expect("relay address").to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(upstream) else {
+                continue;
+            };
+            let (Ok(mut c_in), Ok(mut s_out)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c_in, &mut s_out);
+                let _ = s_out.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s_in, &mut c_out);
+                let _ = c_out.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    addr
+}
+
+/// `--insecure-registry`: a plain-HTTP registry on a non-loopback address is used only by
+/// a daemon that lists it (here by CIDR), and `info` reports the entry as dockerd does.
+#[test]
+fn insecure_registry_flag_allows_plain_http_where_listed() {
+    registry(&[]);
+    let listed = Daemon::start_with(&["--insecure-registry", "10.213.0.0/16"]);
+    let plain = Daemon::start();
+    listed.import_busybox();
+    // The listed daemon's bridge gives this host a non-loopback address to serve on.
+    listed.hako(&["run", "--rm", "busybox", "true"]).ok();
+    let host = relay(&format!("10.213.{}.1", listed.net.n), "127.0.0.1:5000");
+    let image = format!("{host}/busybox:latest");
+    let refused = plain.hako(&["pull", &image]);
+    assert_ne!(
+        refused.code, 0,
+        "plain HTTP used for an unlisted registry: {refused:?}"
+    );
+    listed.hako(&["pull", &image]).ok();
+    let r = listed.hako(&["run", "--rm", &image, "true"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    if let Some(info) = listed.docker(&["info"]) {
+        let info = info.ok();
+        assert!(
+            info.stdout.contains("Insecure Registries:"),
+            "{}",
+            info.stdout
+        );
+        assert!(info.stdout.contains("10.213.0.0/16"), "{}", info.stdout);
+    }
+    listed.assert_clean();
+    plain.assert_clean();
+}

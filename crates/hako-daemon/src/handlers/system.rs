@@ -100,6 +100,34 @@ pub async fn version(ctx: &Ctx) -> Result<Response, ApiError> {
     Ok(response::json(StatusCode::OK, &body))
 }
 
+/// `/info`'s `RegistryConfig` as dockerd reports it: CIDR entries of `--insecure-registry`
+/// beside the loopback ranges, host entries as non-secure index configs.
+fn registry_config(insecure: &[String]) -> serde_json::Value {
+    let mut cidrs = vec!["::1/128".to_owned(), "127.0.0.0/8".to_owned()];
+    let mut indexes = serde_json::Map::new();
+    indexes.insert(
+        "docker.io".into(),
+        json!({"Name": "docker.io", "Mirrors": [], "Secure": true, "Official": true}),
+    );
+    for entry in insecure {
+        if entry.contains('/') {
+            cidrs.push(entry.clone());
+        } else {
+            indexes.insert(
+                entry.clone(),
+                json!({"Name": entry, "Mirrors": [], "Secure": false, "Official": false}),
+            );
+        }
+    }
+    json!({
+        "AllowNondistributableArtifactsCIDRs": [],
+        "AllowNondistributableArtifactsHostnames": [],
+        "InsecureRegistryCIDRs": cidrs,
+        "IndexConfigs": indexes,
+        "Mirrors": []
+    })
+}
+
 /// `GET /info`: the engine's counts and host facts, plus the fixed answers for features
 /// hako does not have (swarm, plugins, registry mirrors).
 #[instrument(skip_all)]
@@ -143,13 +171,7 @@ pub async fn info(ctx: &Ctx) -> Result<Response, ApiError> {
         os_type: i.os_type,
         architecture: i.architecture,
         index_server_address: "https://index.docker.io/v1/".into(),
-        registry_config: Some(json!({
-            "AllowNondistributableArtifactsCIDRs": [],
-            "AllowNondistributableArtifactsHostnames": [],
-            "InsecureRegistryCIDRs": ["::1/128", "127.0.0.0/8"],
-            "IndexConfigs": {"docker.io": {"Name": "docker.io", "Mirrors": [], "Secure": true, "Official": true}},
-            "Mirrors": []
-        })),
+        registry_config: Some(registry_config(&ctx.engine.config().insecure_registries)),
         ncpu: count(i.ncpu),
         mem_total: i.mem_total,
         generic_resources: None,
