@@ -212,7 +212,10 @@ impl Client {
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(15)))
             .timeout_recv_response(Some(Duration::from_secs(60)))
-            .timeout_recv_body(Some(Duration::from_secs(60)))
+            // No bound on a whole body: a large layer may take many minutes. A registry
+            // that dies closes the connection and fails the pull; one that goes silent
+            // stalls it, as with Docker.
+            .timeout_recv_body(None)
             .user_agent(concat!("hako/", env!("CARGO_PKG_VERSION")))
             .tls_config(TlsConfig::builder().root_certs(roots).build())
             .build()
