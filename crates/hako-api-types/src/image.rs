@@ -238,3 +238,43 @@ mod commit_query_tests {
         assert!(CommitQuery::from_query_string("container=x").pause);
     }
 }
+
+/// `GET /distribution/{name}/json`: what the registry holds under a name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DistributionInspect {
+    /// The index, list or manifest the name points at.
+    pub descriptor: OciDescriptor,
+    /// The platforms it offers.
+    pub platforms: Vec<OciPlatform>,
+    /// hako's addition: each image manifest with its digest and platform (what
+    /// `hako manifest inspect` prints); clients that do not know it ignore it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manifests: Vec<OciDescriptor>,
+}
+
+/// An OCI descriptor as the Engine API carries it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OciDescriptor {
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<OciPlatform>,
+}
+
+/// An OCI platform as the Engine API carries it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OciPlatform {
+    pub architecture: String,
+    pub os: String,
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub os_version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+}

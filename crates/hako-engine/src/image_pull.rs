@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-pub use hako_image::registry::{AuthConfig, PullEvent, PushEvent};
+pub use hako_image::manifest::{Descriptor, DescriptorPlatform};
+pub use hako_image::registry::{AuthConfig, PullEvent, PushEvent, RemoteImage};
 use hako_image::registry::{PullOptions, PushOptions, RegistryConfig};
 
 use crate::engine::Engine;
@@ -129,6 +130,26 @@ pub struct PushSummary {
     pub tag: String,
     /// The manifest size.
     pub size: u64,
+}
+
+impl Engine {
+    /// `GET /distribution/{name}/json`: what the registry holds under `name`, without
+    /// pulling it.
+    pub async fn distribution_inspect(
+        &self,
+        name: &str,
+        registry_auth: Option<&str>,
+    ) -> Result<RemoteImage> {
+        let auth = registry_auth.and_then(AuthConfig::from_header);
+        let config = self.registry_config();
+        let name = name.to_owned();
+        let found = tokio::task::spawn_blocking(move || {
+            hako_image::registry::inspect_remote(&name, &config, auth)
+        })
+        .await
+        .map_err(|e| EngineError::Task(e.to_string()))??;
+        Ok(found)
+    }
 }
 
 impl Engine {

@@ -373,3 +373,69 @@ fn insecure_registry_flag_allows_plain_http_where_listed() {
     listed.assert_clean();
     plain.assert_clean();
 }
+
+/// `hako manifest inspect` (GET /distribution/{name}/json): an index lists each
+/// platform's manifest with its digest, a single manifest shows its platform, a missing
+/// tag is Docker's not-found; the docker CLI reads the same endpoint's Platforms.
+#[test]
+fn manifest_inspect_lists_platforms() {
+    let fx = registry(&[]);
+    let d = Daemon::start();
+    let r = d
+        .hako(&["manifest", "inspect", "127.0.0.1:5000/busybox"])
+        .ok();
+    let index = digest(&fx, "busybox");
+    assert!(
+        r.stdout
+            .starts_with("Name:      127.0.0.1:5000/busybox:latest\nMediaType: "),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(&format!("Digest:    {index}\n")),
+        "{}",
+        r.stdout
+    );
+    for p in ["linux/amd64", "linux/arm64/v8"] {
+        assert!(
+            r.stdout.contains(&format!("  Platform:  {p}\n")),
+            "{}",
+            r.stdout
+        );
+    }
+    assert!(
+        r.stdout
+            .contains("  Name:      127.0.0.1:5000/busybox@sha256:")
+    );
+    let single = d
+        .hako(&["manifest", "inspect", "127.0.0.1:5000/single-arm64"])
+        .ok();
+    assert!(
+        single.stdout.contains("Platform:  linux/arm64"),
+        "{}",
+        single.stdout
+    );
+    assert!(!single.stdout.contains("Manifests:"), "{}", single.stdout);
+    let missing = d.hako(&["manifest", "inspect", "127.0.0.1:5000/no-such-repo:v1"]);
+    assert_ne!(missing.code, 0);
+    assert!(missing.stderr.contains("not found"), "{}", missing.stderr);
+    // Nothing was pulled.
+    let images = d.hako(&["images", "-q"]).ok();
+    assert_eq!(images.stdout.trim(), "");
+    let raw = common::http::request(
+        &d.socket,
+        "GET",
+        "/distribution/127.0.0.1:5000/busybox:latest/json",
+        None,
+    )
+    .expect("distribution request");
+    let v = raw.json();
+    assert_eq!(v["Descriptor"]["digest"], index);
+    let archs: Vec<&str> = v["Platforms"]
+        .as_array()
+        .expect("Platforms")
+        .iter()
+        .filter_map(|p| p["architecture"].as_str())
+        .collect();
+    assert!(archs.contains(&"amd64") && archs.contains(&"arm64"), "{v}");
+}

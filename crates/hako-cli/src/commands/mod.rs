@@ -18,6 +18,7 @@ mod kill;
 mod load;
 mod login;
 mod logs;
+mod manifest;
 mod network;
 mod port;
 mod ps;
@@ -180,6 +181,9 @@ enum Command {
     /// Run images of other CPU architectures (qemu-user via binfmt_misc)
     #[command(subcommand)]
     Emulation(emulation::Cmd),
+    /// Inspect images on their registry (manifest lists and platforms)
+    #[command(subcommand)]
+    Manifest(manifest::Cmd),
     /// Run the hako daemon (handled by the hako binary)
     Daemon {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -488,6 +492,7 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Login(a) => (None, login::login(ctx, a).await),
         Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),
+        Command::Manifest(c) => (None, manifest::run(ctx, c).await),
         Command::Volume(c) => (None, volume::run(ctx, c).await),
         Command::Network(c) => (None, network::run(ctx, c).await),
         Command::Port(a) | Command::Container(ContainerCmd::Port(a)) => {

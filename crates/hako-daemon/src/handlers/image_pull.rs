@@ -95,6 +95,45 @@ struct PushTagQuery {
 
 type PushTask = JoinHandle<Result<PushSummary, EngineError>>;
 
+/// `GET /distribution/{name}/json` with `X-Registry-Auth`: the descriptor the name points
+/// at and the platforms it offers (plus each manifest, hako's addition).
+#[instrument(skip_all, fields(image = %name))]
+pub async fn distribution(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiError> {
+    use hako_api_types::image::{DistributionInspect, OciDescriptor, OciPlatform};
+    let auth = req
+        .headers()
+        .get("x-registry-auth")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let found = ctx
+        .engine
+        .distribution_inspect(name, auth.as_deref())
+        .await?;
+    let platform = |p: &hako_engine::image_pull::DescriptorPlatform| OciPlatform {
+        architecture: p.architecture.clone(),
+        os: p.os.clone(),
+        os_version: p.os_version.clone().unwrap_or_default(),
+        variant: p.variant.clone().unwrap_or_default(),
+    };
+    let descriptor = |d: &hako_engine::image_pull::Descriptor| OciDescriptor {
+        media_type: d.media_type.clone(),
+        digest: d.digest.to_string(),
+        size: d.size,
+        platform: d.platform.as_ref().map(platform),
+    };
+    let body = DistributionInspect {
+        descriptor: descriptor(&found.descriptor),
+        platforms: found
+            .manifests
+            .iter()
+            .filter_map(|d| d.platform.as_ref())
+            .map(platform)
+            .collect(),
+        manifests: found.manifests.iter().map(descriptor).collect(),
+    };
+    Ok(response::json(StatusCode::OK, &body))
+}
+
 /// `POST /images/{name}/push?tag=` with `X-Registry-Auth`: Docker's JSON progress stream,
 /// ending with `<tag>: digest: sha256:... size: N` and the `aux` record.
 #[instrument(skip_all, fields(image = %name))]

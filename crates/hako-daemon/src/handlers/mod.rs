@@ -62,6 +62,7 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageCreate => images::create(ctx, req).await,
         Endpoint::Auth => image_pull::auth(ctx, req).await,
         Endpoint::ImagePush => image_pull::push(ctx, req, p).await,
+        Endpoint::DistributionInspect => image_pull::distribution(ctx, req, p).await,
         Endpoint::ImageTag => image_pull::tag(ctx, req, p).await,
         Endpoint::ImageHistory => image_commit::history(ctx, p).await,
         Endpoint::ImagePrune => image_commit::prune(ctx, req).await,

@@ -53,6 +53,7 @@ pub enum Endpoint {
     ImageDelete,
     ImageCreate,
     ImagePush,
+    DistributionInspect,
     ImageTag,
     /// `GET /images/{name}/history`.
     ImageHistory,
@@ -214,7 +215,7 @@ pub static ROUTES: &[Route] = routes! {
     POST "/plugins/{name}/upgrade" => NotImplemented,
     POST "/plugins/{name}/set" => NotImplemented,
     POST "/plugins/create" => NotImplemented,
-    GET "/distribution/{name}/json" => NotImplemented,
+    GET "/distribution/{name}/json" => DistributionInspect,
     GET "/containers/{name}/checkpoints" => NotImplemented,
     POST "/containers/{name}/checkpoints" => NotImplemented,
     POST "/grpc" => NotImplemented,

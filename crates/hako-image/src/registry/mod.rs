@@ -9,13 +9,16 @@
 //! - [`pull`]: [`crate::ImageStore::pull`], with Docker's progress events.
 //! - [`push`]: [`crate::ImageStore::push`]: blobs (skipped, mounted or uploaded), then the
 //!   stored manifest.
+//! - [`inspect`]: what a name resolves to on its registry, without pulling.
 
 pub mod auth;
 pub mod client;
+pub mod inspect;
 pub mod pull;
 pub mod push;
 
 pub use auth::AuthConfig;
 pub use client::{Client, RegistryConfig, Uploaded, login};
+pub use inspect::{RemoteImage, inspect_remote};
 pub use pull::{PullEvent, PullOptions, PullOutcome};
 pub use push::{PushEvent, PushOptions, PushOutcome};
