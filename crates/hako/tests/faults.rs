@@ -202,6 +202,30 @@ fn assert_images_usable(d: &Daemon) {
     }
 }
 
+/// `hako pull IMAGE` against `d` on a thread of its own (it is expected to get stuck).
+fn pull_in_background(d: &Daemon, image: &str) -> std::thread::JoinHandle<common::Run> {
+    let host = d.host();
+    let image = image.to_owned();
+    std::thread::spawn(move || {
+        let mut cmd = std::process::Command::new(common::hako_bin());
+        cmd.args(["pull", &image])
+            .env("HAKO_HOST", host)
+            .env_remove("DOCKER_HOST");
+        common::run_bounded(cmd, None)
+    })
+}
+
+/// The pulled `layered` image runs and its 50 MiB file has the fixture's checksum.
+fn assert_layered_intact(d: &Daemon, fixtures: &serde_json::Value, image: &str) {
+    let want = fixtures["expect"]["layered"]["files"]["/data/random.bin"]["sha256"]
+        .as_str()
+        .expect("expected sha256 of random.bin");
+    let run = d
+        .hako(&["run", "--rm", image, "sha256sum", "/data/random.bin"])
+        .ok();
+    assert_eq!(run.stdout.split_whitespace().next(), Some(want), "{run:?}");
+}
+
 #[test]
 fn pull_killed_half_way_through_a_layer_leaves_a_consistent_store() {
     let fixtures = common::start_registry(&[]);
@@ -210,17 +234,7 @@ fn pull_killed_half_way_through_a_layer_leaves_a_consistent_store() {
     // 50 MiB layer of `layered` whichever connection carries it.
     let proxy = StallingProxy::start("127.0.0.1:5000".parse().unwrap(), 2 << 20);
     let image = format!("{}/layered", proxy.host());
-    let pull = {
-        let host = d.host();
-        let image = image.clone();
-        std::thread::spawn(move || {
-            let mut cmd = std::process::Command::new(common::hako_bin());
-            cmd.args(["pull", &image])
-                .env("HAKO_HOST", host)
-                .env_remove("DOCKER_HOST");
-            common::run_bounded(cmd, None)
-        })
-    };
+    let pull = pull_in_background(&d, &image);
     let ingest = d.image_root().join("content/ingest");
     let snapshots = d.image_root().join("snapshots");
     let half_done = eventually(Duration::from_secs(30), || {
@@ -270,13 +284,7 @@ fn pull_killed_half_way_through_a_layer_leaves_a_consistent_store() {
     proxy.armed.store(false, Ordering::SeqCst);
     d.hako(&["pull", "-q", &image]).ok();
     assert_images_usable(&d);
-    let want = fixtures["expect"]["layered"]["files"]["/data/random.bin"]["sha256"]
-        .as_str()
-        .expect("expected sha256 of random.bin");
-    let run = d
-        .hako(&["run", "--rm", &image, "sha256sum", "/data/random.bin"])
-        .ok();
-    assert_eq!(run.stdout.split_whitespace().next(), Some(want), "{run:?}");
+    assert_layered_intact(&d, &fixtures, &image);
     d.assert_clean();
 }
 
@@ -289,17 +297,7 @@ fn registry_dying_mid_pull_leaves_a_consistent_store() {
     let d = Daemon::start();
     let proxy = StallingProxy::start("127.0.0.1:5000".parse().unwrap(), 2 << 20);
     let image = format!("{}/layered", proxy.host());
-    let pull = {
-        let host = d.host();
-        let image = image.clone();
-        std::thread::spawn(move || {
-            let mut cmd = std::process::Command::new(common::hako_bin());
-            cmd.args(["pull", &image])
-                .env("HAKO_HOST", host)
-                .env_remove("DOCKER_HOST");
-            common::run_bounded(cmd, None)
-        })
-    };
+    let pull = pull_in_background(&d, &image);
     let ingest = d.image_root().join("content/ingest");
     let snapshots = d.image_root().join("snapshots");
     let half_done = eventually(Duration::from_secs(30), || {
@@ -335,13 +333,7 @@ fn registry_dying_mid_pull_leaves_a_consistent_store() {
     proxy.dead.store(false, Ordering::SeqCst);
     proxy.armed.store(false, Ordering::SeqCst);
     d.hako(&["pull", "-q", &image]).ok();
-    let want = fixtures["expect"]["layered"]["files"]["/data/random.bin"]["sha256"]
-        .as_str()
-        .expect("expected sha256 of random.bin");
-    let run = d
-        .hako(&["run", "--rm", &image, "sha256sum", "/data/random.bin"])
-        .ok();
-    assert_eq!(run.stdout.split_whitespace().next(), Some(want), "{run:?}");
+    assert_layered_intact(&d, &fixtures, &image);
     d.assert_clean();
 }
 
