@@ -347,3 +347,77 @@ fn capability_flags() {
     assert_eq!(r.code, 125, "{r:?}");
     d.assert_clean();
 }
+
+/// A 32-bit x86 program (int 0x80): prints a line, then exits with the errno of
+/// keyctl(KEYCTL_GET_KEYRING_ID, thread keyring), which Docker's profile refuses.
+const X86_PROGRAM: &str = r#"
+    .section .data
+msg: .ascii "i386 ok\n"
+    .section .text
+    .globl _start
+_start:
+    movl $4, %eax
+    movl $1, %ebx
+    movl $msg, %ecx
+    movl $8, %edx
+    int $0x80
+    movl $288, %eax
+    movl $0, %ebx
+    movl $-1, %ecx
+    movl $0, %edx
+    int $0x80
+    negl %eax
+    movl %eax, %ebx
+    movl $1, %eax
+    int $0x80
+"#;
+
+/// Assembles [`X86_PROGRAM`] into `dir/x86` with binutils (gcc's dependency).
+fn assemble_x86(dir: &std::path::Path) {
+    let src = dir.join("x86.s");
+    std::fs::write(&src, X86_PROGRAM).unwrap();
+    let obj = dir.join("x86.o");
+    let st = std::process::Command::new("as")
+        .args(["--32", "-o"])
+        .arg(&obj)
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(st.success(), "as --32 failed");
+    let st = std::process::Command::new("ld")
+        .args(["-m", "elf_i386", "-o"])
+        .arg(dir.join("x86"))
+        .arg(&obj)
+        .status()
+        .unwrap();
+    assert!(st.success(), "ld -m elf_i386 failed");
+}
+
+/// Docker's profile lets 32-bit x86 processes run on an x86_64 host and filters their calls
+/// by their own numbers (keyctl is 288 there, 250 on x86_64).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn x86_processes_run_under_the_default_profile() {
+    let d = daemon();
+    let dir = tempfile::tempdir().unwrap();
+    assemble_x86(dir.path());
+    let bind = format!("{}:/x86:ro", dir.path().display());
+    let run = |opts: &[&str]| {
+        let mut args = vec!["run", "--rm", "-v", &bind];
+        args.extend_from_slice(opts);
+        args.extend_from_slice(&["busybox", "/x86/x86"]);
+        d.hako(&args)
+    };
+    let r = run(&[]);
+    assert_eq!(r.stdout, "i386 ok\n", "{r:?}");
+    assert_eq!(
+        r.code,
+        libc::EPERM,
+        "keyctl must be refused with EPERM: {r:?}"
+    );
+    let r = run(&["--security-opt", "seccomp=unconfined"]);
+    assert_eq!(r.stdout, "i386 ok\n", "{r:?}");
+    assert_ne!(r.code, libc::EPERM, "{r:?}");
+    assert!(r.code < 128, "killed by a signal: {r:?}");
+    d.assert_clean();
+}

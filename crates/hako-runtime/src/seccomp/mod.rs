@@ -21,12 +21,19 @@
 //! two `ERRNO`s the filter installed last wins, which is how `clone3` answers `ENOSYS`
 //! (so that libc falls back to `clone`) instead of the default `EPERM`.
 //!
-//! Not supported: sub-architectures (a 32-bit x86 process is killed by the architecture
-//! check, where Docker's profile lets it run), `SCMP_ACT_NOTIFY`, profile `flags`.
+//! On x86_64 every filter also answers for 32-bit x86 processes (Docker's profile lists x86
+//! as a sub-architecture): [`multiarch`] compiles the profile once per architecture and
+//! joins the parts behind a dispatcher on the architecture.
+//!
+//! Not supported: the x32 ABI (its calls meet the default action; Debian's kernels disable
+//! it), `SCMP_ACT_NOTIFY`, profile `flags`.
 
+mod multiarch;
 mod syscalls;
+#[cfg(target_arch = "x86_64")]
+mod syscalls_i386;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use seccompiler::{
@@ -218,13 +225,6 @@ fn target_arch() -> Result<TargetArch, SeccompError> {
         .map_err(|_| SeccompError::Arch(std::env::consts::ARCH))
 }
 
-fn syscall_nr(name: &str) -> Option<i64> {
-    let t = syscalls::TABLE;
-    t.binary_search_by(|(n, _)| (*n).cmp(name))
-        .ok()
-        .map(|i| t[i].1)
-}
-
 fn kernel_version() -> (u32, u32) {
     let uname = rustix::system::uname();
     parse_version(&uname.release().to_string_lossy()).unwrap_or((0, 0))
@@ -255,7 +255,7 @@ fn action_key(a: &SeccompAction) -> u32 {
     u32::from(a.clone())
 }
 
-fn condition(a: &Arg) -> Result<SeccompCondition, SeccompError> {
+fn condition(a: &Arg, len: &SeccompCmpArgLen) -> Result<SeccompCondition, SeccompError> {
     let op = match a.op.as_str() {
         "SCMP_CMP_EQ" => SeccompCmpOp::Eq,
         "SCMP_CMP_NE" => SeccompCmpOp::Ne,
@@ -266,7 +266,7 @@ fn condition(a: &Arg) -> Result<SeccompCondition, SeccompError> {
         "SCMP_CMP_MASKED_EQ" => {
             return SeccompCondition::new(
                 a.index,
-                SeccompCmpArgLen::Qword,
+                len.clone(),
                 SeccompCmpOp::MaskedEq(a.value),
                 a.value_two,
             )
@@ -274,7 +274,7 @@ fn condition(a: &Arg) -> Result<SeccompCondition, SeccompError> {
         }
         other => return Err(SeccompError::Operator(other.to_owned())),
     };
-    SeccompCondition::new(a.index, SeccompCmpArgLen::Qword, op, a.value)
+    SeccompCondition::new(a.index, len.clone(), op, a.value)
         .map_err(|e| SeccompError::Compile(e.to_string()))
 }
 
@@ -342,18 +342,65 @@ pub fn compile(profile: &Profile, caps: &[String]) -> Result<Program, SeccompErr
     )
 }
 
+/// action key -> (action, syscall number -> match), for one architecture.
+type Groups = BTreeMap<u32, (SeccompAction, BTreeMap<i64, Match>)>;
+
 fn compile_for(profile: &Profile, facts: &Facts<'_>) -> Result<Program, SeccompError> {
     let arch = target_arch()?;
     let default = action(&profile.default_action, profile.default_errno_ret)?;
-    // action key -> (action, syscall -> match)
-    let mut groups: BTreeMap<u32, (SeccompAction, BTreeMap<i64, Match>)> = BTreeMap::new();
+    let views = multiarch::views();
+    let mut groups = views
+        .iter()
+        .map(|v| groups_for(profile, facts, v))
+        .collect::<Result<Vec<Groups>, _>>()?;
+
+    let allow = action_key(&SeccompAction::Allow);
+    let mut filters = Vec::new();
+    if default != SeccompAction::Allow {
+        let rules = groups.iter_mut().map(|g| g.remove(&allow).map(|g| g.1));
+        filters.push(build_all(
+            &views,
+            rules,
+            &default,
+            &SeccompAction::Allow,
+            arch,
+        )?);
+    } else {
+        groups.iter_mut().for_each(|g| {
+            g.remove(&allow);
+        });
+    }
+    let keys: BTreeSet<u32> = groups.iter().flat_map(|g| g.keys().copied()).collect();
+    for key in keys {
+        let Some(act) = groups.iter().find_map(|g| g.get(&key)).map(|g| g.0.clone()) else {
+            continue;
+        };
+        let rules: Vec<Option<BTreeMap<i64, Match>>> = groups
+            .iter_mut()
+            .map(|g| g.remove(&key).map(|g| g.1))
+            .collect();
+        if rules.iter().flatten().all(BTreeMap::is_empty) {
+            continue;
+        }
+        filters.push(build_all(&views, rules, &SeccompAction::Allow, &act, arch)?);
+    }
+    Ok(Program { filters })
+}
+
+/// The profile's rules that hold here, resolved against one architecture's numbers.
+fn groups_for(
+    profile: &Profile,
+    facts: &Facts<'_>,
+    view: &multiarch::ArchView,
+) -> Result<Groups, SeccompError> {
+    let mut groups = Groups::new();
     for s in &profile.syscalls {
         if !facts.applies(s) {
             continue;
         }
         let act = action(&s.action, s.errno_ret)?;
         let args = s.args.as_deref().unwrap_or_default();
-        let rules = rules_of(args)?;
+        let rules = rules_of(args, &view.arg_len)?;
         let names = s
             .names
             .iter()
@@ -362,7 +409,7 @@ fn compile_for(profile: &Profile, facts: &Facts<'_>) -> Result<Program, SeccompE
             .entry(action_key(&act))
             .or_insert_with(|| (act.clone(), BTreeMap::new()))
             .1;
-        for nr in names.filter_map(|n| syscall_nr(n)) {
+        for nr in names.filter_map(|n| view.nr(n)) {
             let slot = group.entry(nr).or_insert_with(|| Match::Rules(Vec::new()));
             match (slot, &rules) {
                 (Match::Always, _) => {}
@@ -371,30 +418,46 @@ fn compile_for(profile: &Profile, facts: &Facts<'_>) -> Result<Program, SeccompE
             }
         }
     }
+    Ok(groups)
+}
 
-    let mut filters = Vec::new();
-    let allow = action_key(&SeccompAction::Allow);
-    if default != SeccompAction::Allow {
-        let rules = groups.remove(&allow).map(|g| g.1).unwrap_or_default();
-        filters.push(build(rules, default.clone(), SeccompAction::Allow, arch)?);
-    } else {
-        groups.remove(&allow);
-    }
-    for (act, rules) in groups.into_values() {
-        if rules.is_empty() {
-            continue;
+/// One filter answering for every architecture in `views`.
+fn build_all(
+    views: &[multiarch::ArchView],
+    rules: impl IntoIterator<Item = Option<BTreeMap<i64, Match>>>,
+    mismatch: &SeccompAction,
+    on_match: &SeccompAction,
+    arch: TargetArch,
+) -> Result<Vec<u64>, SeccompError> {
+    let native = views.first().map_or(0, |v| v.audit);
+    let mut parts = Vec::with_capacity(views.len());
+    for (view, rules) in views.iter().zip(rules) {
+        let mut part = build(
+            rules.unwrap_or_default(),
+            mismatch.clone(),
+            on_match.clone(),
+            arch,
+        )?;
+        if view.audit != native {
+            multiarch::retarget(&mut part, native, view.audit)?;
         }
-        filters.push(build(rules, SeccompAction::Allow, act, arch)?);
+        parts.push((view.audit, part));
     }
-    Ok(Program { filters })
+    multiarch::join(parts)
 }
 
 /// The rules one profile entry contributes, `None` for "whatever the arguments".
-fn rules_of(args: &[Arg]) -> Result<Option<Vec<SeccompRule>>, SeccompError> {
+fn rules_of(
+    args: &[Arg],
+    len: &SeccompCmpArgLen,
+) -> Result<Option<Vec<SeccompRule>>, SeccompError> {
     if args.is_empty() {
         return Ok(None);
     }
-    let conds = args.iter().map(condition).collect::<Result<Vec<_>, _>>()?;
+    let conds = args
+        .iter()
+        .map(|a| condition(a, len))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut seen = [0u8; 6];
     let mut repeated = false;
     for a in args {

@@ -2,14 +2,10 @@ use super::*;
 
 /// A classic-BPF interpreter for the instructions seccompiler emits, so that the compiled
 /// programs can be checked for what they answer, not for their shape.
-fn run(filter: &[u64], nr: i64, args: [u64; 6]) -> u32 {
+fn run(filter: &[u64], audit_arch: u32, nr: i64, args: [u64; 6]) -> u32 {
     let mut data = [0u8; 64];
     #[allow(clippy::cast_possible_truncation)]
     data[0..4].copy_from_slice(&(nr as i32).to_ne_bytes());
-    let audit_arch: u32 = match std::env::consts::ARCH {
-        "x86_64" => 0xC000_003E,
-        _ => 0xC000_00B7,
-    };
     data[4..8].copy_from_slice(&audit_arch.to_ne_bytes());
     for (i, a) in args.iter().enumerate() {
         data[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_ne_bytes());
@@ -43,10 +39,19 @@ fn run(filter: &[u64], nr: i64, args: [u64; 6]) -> u32 {
 /// What the kernel would answer: the most severe result of all filters, the last installed
 /// winning ties.
 fn answer(p: &Program, name: &str, args: [u64; 6]) -> u32 {
-    let nr = syscall_nr(name).unwrap();
+    let native = &multiarch::views()[0];
+    answer_raw(p, native.audit, syscall_nr(name).unwrap(), args)
+}
+
+fn syscall_nr(name: &str) -> Option<i64> {
+    multiarch::views()[0].nr(name)
+}
+
+/// What the kernel would answer a process of architecture `audit_arch` calling `nr`.
+fn answer_raw(p: &Program, audit_arch: u32, nr: i64, args: [u64; 6]) -> u32 {
     let mut ret = libc::SECCOMP_RET_ALLOW;
     for f in p.filters.iter().rev() {
-        let r = run(f, nr, args);
+        let r = run(f, audit_arch, nr, args);
         #[allow(clippy::cast_possible_wrap)]
         let (cur, best) = (
             (r & libc::SECCOMP_RET_ACTION_FULL) as i32,
@@ -81,6 +86,8 @@ fn the_embedded_default_profile_parses() {
 #[test]
 fn syscall_table_is_sorted_and_knows_the_usual_names() {
     assert!(syscalls::TABLE.windows(2).all(|w| w[0].0 < w[1].0));
+    #[cfg(target_arch = "x86_64")]
+    assert!(syscalls_i386::TABLE.windows(2).all(|w| w[0].0 < w[1].0));
     assert_eq!(syscall_nr("clone3"), Some(435));
     assert!(syscall_nr("read").is_some());
     assert_eq!(syscall_nr("no_such_call"), None);
@@ -200,4 +207,60 @@ fn versions() {
     assert_eq!(parse_version("6.18.44-fc-v782"), Some((6, 18)));
     assert_eq!(parse_version("4.8"), Some((4, 8)));
     assert_eq!(parse_version("x"), None);
+}
+
+/// A 32-bit x86 process on an x86_64 host meets the same profile with its own numbers.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn x86_processes_meet_the_profile_with_their_own_numbers() {
+    let p = compile(default_profile(), &docker_default_caps()).unwrap();
+    let i386 = multiarch::AUDIT_ARCH_I386;
+    let nr = |name: &str| {
+        syscalls_i386::TABLE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1
+    };
+    // write is 4 on i386 (1 on x86_64), socketcall only exists there.
+    assert_eq!(answer_raw(&p, i386, nr("write"), [0; 6]), ALLOW);
+    assert_eq!(answer_raw(&p, i386, nr("socketcall"), [0; 6]), ALLOW);
+    assert_eq!(
+        answer_raw(&p, i386, nr("keyctl"), [0; 6]),
+        errno(libc::EPERM)
+    );
+    assert_eq!(
+        answer_raw(&p, i386, nr("clone3"), [0; 6]),
+        errno(libc::ENOSYS)
+    );
+    // i386's 21 is mount: refused; x86_64's 21 is access: allowed.
+    assert_eq!(nr("mount"), 21);
+    assert_eq!(answer_raw(&p, i386, 21, [0; 6]), errno(libc::EPERM));
+    assert_eq!(answer(&p, "access", [0; 6]), ALLOW);
+    // Argument rules compare the low half only: personality(PER_LINUX32) is allowed
+    // whatever the upper half holds.
+    let per = nr("personality");
+    assert_eq!(answer_raw(&p, i386, per, [0x8, 0, 0, 0, 0, 0]), ALLOW);
+    assert_eq!(
+        answer_raw(&p, i386, per, [0xdead_0000_0008, 0, 0, 0, 0, 0]),
+        ALLOW
+    );
+    assert_eq!(
+        answer_raw(&p, i386, per, [0x4_0000, 0, 0, 0, 0, 0]),
+        errno(libc::EPERM)
+    );
+}
+
+#[test]
+fn other_architectures_are_killed() {
+    let p = compile(default_profile(), &docker_default_caps()).unwrap();
+    // AUDIT_ARCH_ARM: EM_ARM | little-endian, never run on these hosts.
+    let arm = 40 | 0x4000_0000;
+    assert_eq!(
+        answer_raw(&p, arm, 3, [0; 6]),
+        libc::SECCOMP_RET_KILL_PROCESS
+    );
+    for f in &p.filters {
+        assert!(f.len() <= 4096, "{} instructions", f.len());
+    }
 }
