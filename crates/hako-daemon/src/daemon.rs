@@ -90,6 +90,7 @@ pub async fn run_until(
         bridge: opts.bridge.clone(),
         bip: opts.bip.clone(),
         insecure_registries: opts.insecure_registries.clone(),
+        layer_limits: opts.layer_limits,
     };
     let engine = match Engine::open(config).await {
         Ok(engine) => engine,

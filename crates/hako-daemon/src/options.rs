@@ -36,6 +36,8 @@ pub struct DaemonOptions {
     pub emulation: Vec<String>,
     /// `--insecure-registry` entries (`host[:port]` or CIDR).
     pub insecure_registries: Vec<String>,
+    /// Decompression bound of every layer (`--max-layer-size`, `--max-layer-ratio`).
+    pub layer_limits: hako_engine::image_pull::LayerLimits,
 }
 
 impl DaemonOptions {
@@ -75,6 +77,7 @@ impl Default for DaemonOptions {
             insecure_tcp: false,
             emulation: Vec::new(),
             insecure_registries: Vec::new(),
+            layer_limits: hako_engine::image_pull::LayerLimits::default(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct EngineConfig {
     /// `--insecure-registry`: `host[:port]` or CIDR entries reached over plain HTTP when
     /// HTTPS fails (loopback always is).
     pub insecure_registries: Vec<String>,
+    /// How far one layer may expand when unpacked (`--max-layer-size`, `--max-layer-ratio`).
+    pub layer_limits: hako_image::unpack::LayerLimits,
 }
 
 impl EngineConfig {

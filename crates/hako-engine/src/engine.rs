@@ -55,8 +55,8 @@ impl Engine {
             })?;
         }
         let images = {
-            let root = config.image_dir();
-            tokio::task::spawn_blocking(move || crate::image_ops::open_store(root))
+            let (root, limits) = (config.image_dir(), config.layer_limits);
+            tokio::task::spawn_blocking(move || crate::image_ops::open_store(root, limits))
                 .await
                 .map_err(|e| EngineError::Task(e.to_string()))??
         };

@@ -334,9 +334,12 @@ impl Engine {
     }
 }
 
-/// Opens the image store under the data root.
-pub(crate) fn open_store(root: PathBuf) -> Result<Arc<ImageStore>> {
-    Ok(Arc::new(ImageStore::open(root)?))
+/// Opens the image store under the data root, with the daemon's decompression bound.
+pub(crate) fn open_store(
+    root: PathBuf,
+    limits: hako_image::unpack::LayerLimits,
+) -> Result<Arc<ImageStore>> {
+    Ok(Arc::new(ImageStore::open(root)?.with_layer_limits(limits)))
 }
 
 pub(crate) fn parse_platform(s: &str) -> Result<Platform> {

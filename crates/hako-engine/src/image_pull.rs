@@ -7,6 +7,7 @@ use std::sync::Arc;
 pub use hako_image::manifest::{Descriptor, DescriptorPlatform};
 pub use hako_image::registry::{AuthConfig, PullEvent, PushEvent, RemoteImage};
 use hako_image::registry::{PullOptions, PushOptions, RegistryConfig};
+pub use hako_image::unpack::LayerLimits;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};

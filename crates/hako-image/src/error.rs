@@ -157,6 +157,14 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// A layer expands beyond the daemon's decompression bound (a bomb, or a bound set
+    /// too low). Nothing of it is kept.
+    #[error("layer refused: {reason}")]
+    LayerTooLarge {
+        /// Which bound, with the figures.
+        reason: String,
+    },
+
     /// A layer compression the store cannot read.
     #[error("unsupported layer compression: {0}")]
     UnsupportedCompression(&'static str),
@@ -282,6 +290,7 @@ impl HasKind for Error {
             | Error::Unpack { .. }
             | Error::InvalidArchive { .. }
             | Error::UnsupportedCompression(_)
+            | Error::LayerTooLarge { .. }
             | Error::InvalidContent { .. }
             | Error::DigestMismatch { .. }
             | Error::SizeMismatch { .. } => ErrorKind::InvalidArgument,

@@ -74,6 +74,12 @@ struct DaemonArgs {
     /// repeatable (loopback registries always are, as with Docker).
     #[arg(long = "insecure-registry", value_name = "HOST[:PORT]|CIDR")]
     insecure_registries: Vec<String>,
+    /// Most bytes one image layer may expand to when unpacked (0: no bound).
+    #[arg(long = "max-layer-size", value_name = "BYTES", default_value_t = hako_engine::image_pull::LayerLimits::DEFAULT_MAX_SIZE)]
+    max_layer_size: u64,
+    /// Most uncompressed bytes per compressed byte of a layer past 1 GiB (0: no bound).
+    #[arg(long = "max-layer-ratio", value_name = "N", default_value_t = hako_engine::image_pull::LayerLimits::DEFAULT_MAX_RATIO)]
+    max_layer_ratio: u64,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, short = 'l', env = "HAKO_LOG", default_value = "info")]
     log_level: String,
@@ -143,6 +149,11 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
         socket_group: args.group,
         emulation: args.emulation,
         insecure_registries: args.insecure_registries,
+        layer_limits: hako_engine::image_pull::LayerLimits {
+            max_size: args.max_layer_size,
+            max_ratio: args.max_layer_ratio,
+            ..hako_engine::image_pull::LayerLimits::default()
+        },
         ..hako_daemon::DaemonOptions::default()
     };
     let mut first_unix = true;

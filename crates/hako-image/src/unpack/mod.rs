@@ -14,17 +14,23 @@
 //! `NAME`, `.wh..wh..opq` the xattr `trusted.overlay.opaque=y` on its directory. Owners,
 //! modes (with setuid/setgid/sticky), mtimes, xattrs, devices and fifos are restored;
 //! owners and device nodes need root (see [`UnpackOptions::same_owner`]).
+//!
+//! Decompression is bounded ([`bound`]): a layer expanding past
+//! [`UnpackOptions::limits`] fails with [`Error::LayerTooLarge`] as soon as it crosses.
 
+mod bound;
 mod compression;
 mod entry;
 mod path;
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tracing::debug;
 
+pub use bound::LayerLimits;
 pub(crate) use compression::read_err as read_error;
 pub use compression::{Compression, decompress};
 
@@ -36,12 +42,15 @@ use crate::error::{Error, Result};
 pub struct UnpackOptions {
     /// Restore the archive's uid/gid (needs root). Defaults to "we are root".
     pub same_owner: bool,
+    /// How far one layer may expand.
+    pub limits: LayerLimits,
 }
 
 impl Default for UnpackOptions {
     fn default() -> Self {
         UnpackOptions {
             same_owner: rustix::process::geteuid().is_root(),
+            limits: LayerLimits::default(),
         }
     }
 }
@@ -70,21 +79,38 @@ pub fn unpack_layer<R: Read + Send>(
     opts: &UnpackOptions,
 ) -> Result<UnpackStats> {
     let started = Instant::now();
-    let (compression, stream) = decompress(reader)?;
-    let mut archive = tar::Archive::new(HashingReader::new(stream));
+    let meter = Arc::new(bound::Meter::default());
+    let counted = bound::CountIn {
+        inner: reader,
+        meter: meter.clone(),
+    };
+    let (compression, stream) = decompress(counted)?;
+    let bounded = bound::Bounded {
+        inner: stream,
+        meter: meter.clone(),
+        limits: opts.limits,
+        out: 0,
+    };
+    let mut archive = tar::Archive::new(HashingReader::new(bounded));
     let mut unpacker = entry::Unpacker::new(dest, opts);
+    // The tar reader rewraps read errors; the meter says whether the bound was the cause.
+    let bounded_err = |e: Error| match meter.exceeded(opts.limits) {
+        Some(x) => x.into_error(),
+        None => e,
+    };
     let entries = archive
         .entries()
-        .map_err(|e| compression::read_err("layer tar", e))?;
+        .map_err(|e| bounded_err(compression::read_err("layer tar", e)))?;
     for item in entries {
-        let mut item = item.map_err(|e| compression::read_err("layer tar entry", e))?;
-        unpacker.entry(&mut item)?;
+        let mut item =
+            item.map_err(|e| bounded_err(compression::read_err("layer tar entry", e)))?;
+        unpacker.entry(&mut item).map_err(bounded_err)?;
     }
     let (content_size, count) = unpacker.finish()?;
     let (diff_id, tar_size) = archive
         .into_inner()
         .finish()
-        .map_err(|e| compression::read_err("layer tar trailer", e))?;
+        .map_err(|e| bounded_err(compression::read_err("layer tar trailer", e)))?;
     debug!(%diff_id, tar_size, entries = count, elapsed_ms = started.elapsed().as_millis() as u64, "layer unpacked");
     Ok(UnpackStats {
         diff_id,
@@ -111,6 +137,15 @@ pub fn unpack_layer_verified<R: Read + Send>(
         });
     }
     Ok(stats)
+}
+
+impl crate::store::ImageStore {
+    /// Sets the decompression bound for every layer this store unpacks (pulls, loads,
+    /// imports, snapshots rebuilt from blobs).
+    pub fn with_layer_limits(mut self, limits: LayerLimits) -> Self {
+        self.unpack.limits = limits;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -86,7 +86,10 @@ fn is_root() -> bool {
 }
 
 fn no_owner() -> UnpackOptions {
-    UnpackOptions { same_owner: false }
+    UnpackOptions {
+        same_owner: false,
+        ..UnpackOptions::default()
+    }
 }
 
 /// Unpacks into `<tmp>/root`, returning the tmp dir (to inspect its surroundings too).
@@ -277,7 +280,13 @@ fn metadata_whiteouts_and_specials_as_root() {
         .entry("fifo", tar::EntryType::Fifo, 0o600, None, b"")
         .symlink("link", "/nowhere")
         .bytes();
-    let (tmp, r) = unpack(&tar, &UnpackOptions { same_owner: true });
+    let (tmp, r) = unpack(
+        &tar,
+        &UnpackOptions {
+            same_owner: true,
+            ..UnpackOptions::default()
+        },
+    );
     r.expect("unpack");
     let root = tmp.path().join("root");
     let meta = |p: &str| fs::symlink_metadata(root.join(p)).expect(p);
@@ -323,6 +332,7 @@ fn pax_records_xattrs_times_and_owners() {
         .bytes();
     let opts = UnpackOptions {
         same_owner: is_root(),
+        ..UnpackOptions::default()
     };
     let (tmp, r) = unpack(&tar, &opts);
     let stats = r.expect("unpack");
@@ -347,4 +357,72 @@ fn pax_records_xattrs_times_and_owners() {
     if is_root() {
         assert_eq!(meta.uid(), 4_000_000);
     }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(data).expect("gzip");
+    gz.finish().expect("gzip")
+}
+
+#[test]
+fn a_layer_past_the_size_bound_is_refused() {
+    let zeros = vec![0u8; 4 << 20];
+    let layer = gzip(&Tar::new().file("zeros", &zeros).bytes());
+    let opts = UnpackOptions {
+        limits: LayerLimits {
+            max_size: 1 << 20,
+            ..LayerLimits::UNBOUNDED
+        },
+        ..no_owner()
+    };
+    let (_tmp, r) = unpack(&layer, &opts);
+    let e = r.expect_err("past the bound");
+    assert!(matches!(e, Error::LayerTooLarge { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "layer refused: it expands beyond 1048576 bytes uncompressed (--max-layer-size)"
+    );
+    // Exactly at the bound is fine: the tar is 4 MiB plus headers and trailer.
+    let tar_len = Tar::new().file("zeros", &zeros).bytes().len() as u64;
+    let opts = UnpackOptions {
+        limits: LayerLimits {
+            max_size: tar_len,
+            ..LayerLimits::UNBOUNDED
+        },
+        ..no_owner()
+    };
+    let (_tmp, r) = unpack(&layer, &opts);
+    assert_eq!(r.expect("at the bound").tar_size, tar_len);
+}
+
+#[test]
+fn a_layer_past_the_ratio_bound_is_refused_above_its_floor() {
+    let zeros = vec![0u8; 8 << 20];
+    let layer = gzip(&Tar::new().file("zeros", &zeros).bytes());
+    let ratio = |floor: u64| UnpackOptions {
+        limits: LayerLimits {
+            max_size: 0,
+            max_ratio: 100,
+            ratio_floor: floor,
+        },
+        ..no_owner()
+    };
+    let (_tmp, r) = unpack(&layer, &ratio(1 << 20));
+    let e = r.expect_err("a run of zeros expands ~1000:1");
+    assert!(
+        e.to_string()
+            .starts_with("layer refused: it expands more than 100:1 ("),
+        "{e}"
+    );
+    // Below the floor the ratio does not apply.
+    let (_tmp, r) = unpack(&layer, &ratio(16 << 20));
+    r.expect("below the floor");
+    // Random bytes barely compress: far from any ratio.
+    let noise: Vec<u8> = (0..(2u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let layer = gzip(&Tar::new().file("noise", &noise).bytes());
+    let (_tmp, r) = unpack(&layer, &ratio(1 << 20));
+    r.expect("ordinary data");
 }
