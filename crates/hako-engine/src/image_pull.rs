@@ -117,6 +117,35 @@ impl Engine {
     }
 }
 
+/// What `POST /images/{name}/push?tag=` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    /// `name:tag`, or `name` as given.
+    pub reference: String,
+    /// Every tag of the repository `name`.
+    pub all_tags: bool,
+}
+
+/// moby's reading of `name` and `tag`: with a tag, that tag; without, `name` itself when
+/// it carries a tag or digest, else all tags of the repository. An invalid name is an
+/// error before anything is pushed.
+pub fn push_target(name: &str, tag: Option<&str>) -> Result<PushTarget> {
+    Ok(match tag.filter(|t| !t.is_empty()) {
+        Some(t) => PushTarget {
+            reference: format!("{name}:{t}"),
+            all_tags: false,
+        },
+        None => {
+            let parsed =
+                hako_image::Reference::parse_normalized(name).map_err(hako_image::Error::from)?;
+            PushTarget {
+                reference: name.to_owned(),
+                all_tags: parsed.tag().is_none() && parsed.digest().is_none(),
+            }
+        }
+    })
+}
+
 /// Push progress callback: called from the push's thread.
 pub type PushProgress = Arc<dyn Fn(PushEvent) + Send + Sync>;
 
@@ -154,42 +183,60 @@ impl Engine {
 }
 
 impl Engine {
-    /// `POST /images/{name}/push?tag=`: pushes `name` (with `tag` when given).
+    /// `POST /images/{name}/push?tag=`: pushes `name` with `tag`; without a tag, `name`
+    /// as given when it names a tag, else every tag of the repository (moby's rule: the
+    /// docker CLI leaves the tag out only for `--all-tags`). Each tag's result is also
+    /// reported through `progress` as [`PushEvent::Tagged`] when its manifest is in.
     pub async fn image_push(
         &self,
         name: &str,
         tag: Option<&str>,
         registry_auth: Option<&str>,
         progress: PushProgress,
-    ) -> Result<PushSummary> {
-        let reference = match tag.filter(|t| !t.is_empty()) {
-            Some(t) => format!("{name}:{t}"),
-            None => name.to_owned(),
-        };
+    ) -> Result<Vec<PushSummary>> {
+        let PushTarget {
+            reference,
+            all_tags,
+        } = push_target(name, tag)?;
         let opts = PushOptions {
             auth: registry_auth.and_then(AuthConfig::from_header),
             registry: self.registry_config(),
+            ..PushOptions::default()
         };
         let store = self.images.clone();
         let target = reference.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
+        let outcomes = tokio::task::spawn_blocking(move || {
             let events = move |e: PushEvent| progress(e);
-            store.push(&target, &opts, &events)
+            if all_tags {
+                store.push_all_tags(&target, &opts, &events)
+            } else {
+                store.push(&target, &opts, &events).map(|o| vec![o])
+            }
         })
         .await
         .map_err(|e| EngineError::Task(e.to_string()))??;
-        self.events.emit(
-            "image",
-            "push",
-            &reference,
-            [("name".to_string(), reference.clone())].into(),
-        );
-        Ok(PushSummary {
-            status: outcome.status_line(),
-            digest: outcome.digest.to_string(),
-            tag: outcome.tag.clone(),
-            size: outcome.size,
-        })
+        let repo = match reference.rsplit_once(':') {
+            Some((r, t)) if !all_tags && !t.contains('/') => r.to_owned(),
+            _ => reference.clone(),
+        };
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| {
+                let pushed = format!("{repo}:{}", outcome.tag);
+                self.events.emit(
+                    "image",
+                    "push",
+                    &pushed,
+                    [("name".to_string(), pushed.clone())].into(),
+                );
+                PushSummary {
+                    status: outcome.status_line(),
+                    digest: outcome.digest.to_string(),
+                    tag: outcome.tag.clone(),
+                    size: outcome.size,
+                }
+            })
+            .collect())
     }
 
     /// `POST /images/{name}/tag?repo=&tag=`.

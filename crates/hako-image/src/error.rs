@@ -39,6 +39,13 @@ pub enum Error {
         reference: String,
     },
 
+    /// `push --all-tags` of a repository with no tag here (Docker's words).
+    #[error("An image does not exist locally with the tag: {name}")]
+    NoTagsToPush {
+        /// The repository's familiar name.
+        name: String,
+    },
+
     /// An ID prefix matches several images. Docker reports this as not found too; the
     /// message adds what to do about it.
     #[error("No such image: {prefix} (the ID prefix matches several images; give more characters)")]
@@ -295,6 +302,7 @@ impl HasKind for Error {
             | Error::DigestMismatch { .. }
             | Error::SizeMismatch { .. } => ErrorKind::InvalidArgument,
             Error::ImageNotFound { .. }
+            | Error::NoTagsToPush { .. }
             | Error::AmbiguousId { .. }
             | Error::PlatformMismatch { .. }
             | Error::NoMatchingManifest { .. }

@@ -156,23 +156,34 @@ pub struct PushArgs {
 }
 
 /// `hako push`: `POST /images/{name}/push?tag=` with `X-Registry-Auth`, progress drawn as
-/// for pulls.
+/// for pulls. As docker 28's CLI: a name without tag pushes `latest` ("Using default
+/// tag: latest"); `-a` sends no tag at all, which has the daemon push every tag of the
+/// repository, and refuses a name with a tag.
 pub async fn push_run(ctx: &Ctx, a: PushArgs) -> anyhow::Result<i32> {
-    if a.all_tags {
-        return Err(StatusError::new(1, "pushing all tags (-a) is not supported yet").into());
+    let last = a.name.rsplit('/').next().unwrap_or(&a.name);
+    let name_only = !last.contains(':') && !a.name.contains('@');
+    if a.all_tags && !name_only {
+        return Err(StatusError::new(1, "tag can't be used with --all-tags/-a").into());
+    }
+    if !a.all_tags && name_only && !a.quiet {
+        println!("Using default tag: latest");
     }
     let client = ctx.client().await?;
-    let full = tagged(&a.name);
-    let slash = full.rfind('/').map_or(0, |i| i + 1);
-    let i = full[slash..].rfind(':').map_or(full.len(), |i| slash + i);
-    let (name, tag) = (&full[..i], full.get(i + 1..).unwrap_or("latest"));
-    let q = serde_urlencoded::to_string([("tag", tag)])?;
-    let mut req = client.build(
-        http::Method::POST,
-        &format!("/images/{name}/push?{q}"),
-        None,
-        "application/json",
-    )?;
+    let full = if a.all_tags {
+        a.name.clone()
+    } else {
+        tagged(&a.name)
+    };
+    let path = if a.all_tags {
+        format!("/images/{}/push", a.name)
+    } else {
+        let slash = full.rfind('/').map_or(0, |i| i + 1);
+        let i = full[slash..].rfind(':').map_or(full.len(), |i| slash + i);
+        let (name, tag) = (&full[..i], full.get(i + 1..).unwrap_or("latest"));
+        let q = serde_urlencoded::to_string([("tag", tag)])?;
+        format!("/images/{name}/push?{q}")
+    };
+    let mut req = client.build(http::Method::POST, &path, None, "application/json")?;
     // The docker CLI always sends the header (an empty auth when it has none).
     let auth = registry_auth(&full).unwrap_or_else(|| "e30=".to_owned());
     if let Ok(v) = http::HeaderValue::from_str(&auth) {

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use hako_api_types::progress::{JsonError, JsonMessage, JsonProgress};
 use hako_engine::EngineError;
 use hako_engine::image_pull::{AuthConfig, PullEvent, PushEvent, PushProgress, PushSummary};
-use hako_engine::image_pull::{PullProgress, PullRequest, PullSummary};
+use hako_engine::image_pull::{PullProgress, PullRequest, PullSummary, push_target};
 use http::StatusCode;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -93,7 +93,7 @@ struct PushTagQuery {
     repo: Option<String>,
 }
 
-type PushTask = JoinHandle<Result<PushSummary, EngineError>>;
+type PushTask = JoinHandle<Result<Vec<PushSummary>, EngineError>>;
 
 /// `GET /distribution/{name}/json` with `X-Registry-Auth`: the descriptor the name points
 /// at and the platforms it offers (plus each manifest, hako's addition).
@@ -135,7 +135,8 @@ pub async fn distribution(ctx: &Ctx, req: Request, name: &str) -> Result<Respons
 }
 
 /// `POST /images/{name}/push?tag=` with `X-Registry-Auth`: Docker's JSON progress stream,
-/// ending with `<tag>: digest: sha256:... size: N` and the `aux` record.
+/// with `<tag>: digest: sha256:... size: N` and the `aux` record after each tag. Without
+/// a tag, a bare repository name pushes all its tags (`docker push --all-tags`).
 #[instrument(skip_all, fields(image = %name))]
 pub async fn push(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiError> {
     let q: PushTagQuery = crate::query::parse(req.uri())?;
@@ -144,15 +145,17 @@ pub async fn push(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiEr
         .get("x-registry-auth")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    // Fail before streaming when there is nothing to push (Docker's plain 404).
-    let reference = match q.tag.as_deref().filter(|t| !t.is_empty()) {
-        Some(t) => format!("{name}:{t}"),
-        None => name.to_owned(),
-    };
-    ctx.engine.image_inspect(&reference).await?;
+    // Fail before streaming when the one image to push is missing (Docker's plain 404);
+    // all tags of a repository with none fails in the stream, as moby's.
+    let target = push_target(name, q.tag.as_deref())?;
+    if !target.all_tags {
+        ctx.engine.image_inspect(&target.reference).await?;
+    }
     let (tx, rx) = mpsc::unbounded_channel::<JsonMessage>();
     let progress: PushProgress = Arc::new(move |e| {
-        let _ = tx.send(push_message(e));
+        for m in push_messages(e) {
+            let _ = tx.send(m);
+        }
     });
     let engine = ctx.engine.clone();
     let name = name.to_owned();
@@ -166,19 +169,9 @@ pub async fn push(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiEr
             return Some((Ok::<_, BoxError>(line(&[m])), (rx, task)));
         }
         let result = task?.await;
+        // Each tag's lines went out with its events.
         let msgs = match result {
-            Ok(Ok(s)) => {
-                let mut done = status(s.status.clone(), None, None);
-                done.progress_detail = Some(JsonProgress::default());
-                let aux = JsonMessage {
-                    aux: Some(serde_json::json!({
-                        "Tag": s.tag, "Digest": s.digest, "Size": s.size
-                    })),
-                    progress_detail: Some(JsonProgress::default()),
-                    ..JsonMessage::default()
-                };
-                vec![done, aux]
-            }
+            Ok(Ok(_)) => return None,
             Ok(Err(e)) => vec![error_message(&e.to_string())],
             Err(join) => vec![error_message(&join.to_string())],
         };
@@ -203,10 +196,11 @@ pub async fn tag(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiErr
     Ok(response::empty(StatusCode::CREATED))
 }
 
-/// A push event as Docker writes it.
-pub(crate) fn push_message(e: PushEvent) -> JsonMessage {
+/// A push event as Docker writes it: one message, or for a finished tag its status line
+/// and the `aux` record (`{"Tag", "Digest", "Size"}`).
+pub(crate) fn push_messages(e: PushEvent) -> Vec<JsonMessage> {
     let empty = || Some(JsonProgress::default());
-    match e {
+    let one = match e {
         PushEvent::Repository { name } => status(
             format!("The push refers to repository [{name}]"),
             None,
@@ -231,7 +225,22 @@ pub(crate) fn push_message(e: PushEvent) -> JsonMessage {
             status(format!("Mounted from {from}"), Some(id), empty())
         }
         PushEvent::Exists { id } => status("Layer already exists", Some(id), empty()),
-    }
+        PushEvent::Tagged(outcome) => {
+            let mut done = status(outcome.status_line(), None, None);
+            done.progress_detail = empty();
+            let aux = JsonMessage {
+                aux: Some(serde_json::json!({
+                    "Tag": outcome.tag,
+                    "Digest": outcome.digest.to_string(),
+                    "Size": outcome.size
+                })),
+                progress_detail: empty(),
+                ..JsonMessage::default()
+            };
+            return vec![done, aux];
+        }
+    };
+    vec![one]
 }
 
 /// `POST /auth`: checks credentials against the registry (`docker login`). Nothing is

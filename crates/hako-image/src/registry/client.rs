@@ -258,18 +258,36 @@ impl Client {
 
     /// Sends a request, answering one auth challenge. Returns the final response whatever
     /// its status.
-    fn send(&self, method: &str, url: &str, accept: Option<&str>) -> Result<Response<ureq::Body>> {
+    pub(super) fn send(
+        &self,
+        method: &str,
+        url: &str,
+        accept: Option<&str>,
+    ) -> Result<Response<ureq::Body>> {
         self.send_body(method, url, accept, None, || Ok(()))
     }
 
     /// As [`Client::send`] with a request body made by `body` (called again after an auth
     /// challenge) and an optional `Content-Type`.
-    fn send_body<B: ureq::AsSendBody>(
+    pub(super) fn send_body<B: ureq::AsSendBody>(
         &self,
         method: &str,
         url: &str,
         accept: Option<&str>,
         content_type: Option<&str>,
+        body: impl Fn() -> Result<B>,
+    ) -> Result<Response<ureq::Body>> {
+        self.send_with(method, url, accept, content_type, &[], body)
+    }
+
+    /// As [`Client::send_body`] with more headers (`Content-Range`, `Content-Length`).
+    pub(super) fn send_with<B: ureq::AsSendBody>(
+        &self,
+        method: &str,
+        url: &str,
+        accept: Option<&str>,
+        content_type: Option<&str>,
+        headers: &[(&str, String)],
         body: impl Fn() -> Result<B>,
     ) -> Result<Response<ureq::Body>> {
         let mut challenged = false;
@@ -284,6 +302,9 @@ impl Client {
             }
             if let Some(a) = &auth {
                 req = req.header("Authorization", a);
+            }
+            for (name, value) in headers {
+                req = req.header(*name, value);
             }
             let req = req.body(body()?).map_err(|e| transport(method, url, e))?;
             let resp = self.agent.run(req).map_err(|e| transport(method, url, e))?;
@@ -461,15 +482,6 @@ impl Client {
     }
 }
 
-/// What [`Client::upload_blob`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Uploaded {
-    /// The bytes were sent.
-    Pushed,
-    /// The registry mounted the blob from another repository.
-    Mounted,
-}
-
 impl Client {
     /// The repository path (`library/busybox`).
     pub fn repo(&self) -> &str {
@@ -488,59 +500,6 @@ impl Client {
                 Err(status_error(status, &body, || format!("blob {digest}")))
             }
         }
-    }
-
-    /// Uploads the file at `path` as blob `digest`: a cross-repository mount from `from`
-    /// first when given (`POST .../uploads/?mount=&from=`), else a monolithic upload
-    /// (`POST .../uploads/`, then `PUT <location>?digest=` with the bytes).
-    pub fn upload_blob(
-        &self,
-        digest: &Digest,
-        path: &Path,
-        from: Option<&str>,
-    ) -> Result<Uploaded> {
-        let uploads = format!("{}/v2/{}/blobs/uploads/", self.base, self.repo);
-        let start = match from {
-            Some(from) => format!("{uploads}?mount={digest}&from={from}"),
-            None => uploads.clone(),
-        };
-        let mut resp = self.send_body("POST", &start, None, None, || Ok(&[][..]))?;
-        let status = resp.status();
-        if status == StatusCode::CREATED && from.is_some() {
-            return Ok(Uploaded::Mounted);
-        }
-        if !status.is_success() {
-            let body = read_small(&mut resp);
-            return Err(status_error(status, &body, || {
-                format!("starting the upload of blob {digest}")
-            }));
-        }
-        let location = header(&resp, "location").ok_or_else(|| Error::Registry {
-            kind: RegistryErrorKind::Unavailable,
-            message: format!("upload of blob {digest}: no Location in the registry's answer"),
-        })?;
-        let location = if location.starts_with('/') {
-            format!("{}{location}", self.base)
-        } else {
-            location
-        };
-        let sep = if location.contains('?') { '&' } else { '?' };
-        let put = format!("{location}{sep}digest={digest}");
-        let mut resp =
-            self.send_body("PUT", &put, None, Some("application/octet-stream"), || {
-                std::fs::File::open(path).map_err(|source| Error::Read {
-                    what: format!("blob {digest}"),
-                    source,
-                })
-            })?;
-        if !resp.status().is_success() {
-            let status = resp.status();
-            let body = read_small(&mut resp);
-            return Err(status_error(status, &body, || {
-                format!("uploading blob {digest}")
-            }));
-        }
-        Ok(Uploaded::Pushed)
     }
 
     /// `PUT /v2/<name>/manifests/<tag>` with its media type.
@@ -637,14 +596,14 @@ pub fn login(server: &str, creds: &AuthConfig, config: &RegistryConfig) -> Resul
     }
 }
 
-fn header(resp: &Response<ureq::Body>, name: &str) -> Option<String> {
+pub(super) fn header(resp: &Response<ureq::Body>, name: &str) -> Option<String> {
     resp.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
 
-fn read_small(resp: &mut Response<ureq::Body>) -> Vec<u8> {
+pub(super) fn read_small(resp: &mut Response<ureq::Body>) -> Vec<u8> {
     resp.body_mut()
         .with_config()
         .limit(64 << 10)
@@ -694,7 +653,11 @@ fn registry_text(status: StatusCode, body: &[u8]) -> String {
     }
 }
 
-fn status_error(status: StatusCode, body: &[u8], what: impl FnOnce() -> String) -> Error {
+pub(super) fn status_error(
+    status: StatusCode,
+    body: &[u8],
+    what: impl FnOnce() -> String,
+) -> Error {
     let kind = match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => RegistryErrorKind::Unauthorized,
         StatusCode::NOT_FOUND => RegistryErrorKind::NotFound,

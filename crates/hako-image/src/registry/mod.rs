@@ -9,6 +9,7 @@
 //! - [`pull`]: [`crate::ImageStore::pull`], with Docker's progress events.
 //! - [`push`]: [`crate::ImageStore::push`]: blobs (skipped, mounted or uploaded), then the
 //!   stored manifest.
+//! - [`upload`]: one blob's upload: mount, whole, or in chunks.
 //! - [`inspect`]: what a name resolves to on its registry, without pulling.
 
 pub mod auth;
@@ -16,9 +17,11 @@ pub mod client;
 pub mod inspect;
 pub mod pull;
 pub mod push;
+pub mod upload;
 
 pub use auth::AuthConfig;
-pub use client::{Client, RegistryConfig, Uploaded, login};
+pub use client::{Client, RegistryConfig, login};
 pub use inspect::{RemoteImage, inspect_remote};
 pub use pull::{PullEvent, PullOptions, PullOutcome};
 pub use push::{PushEvent, PushOptions, PushOutcome};
+pub use upload::{Chunking, Uploaded};

@@ -1,13 +1,18 @@
 //! `docker push`: the stored manifest of an image, its layer blobs and its config go to a
 //! registry, blobs first (each skipped when the repository has it, mounted from another
-//! repository of the same registry when the image came from one, else uploaded whole),
-//! then the manifest with its media type. The manifest pushed is the one stored, byte for
-//! byte, so the digest printed is the one the image was pulled with.
+//! repository of the same registry when the image came from one, else uploaded: whole,
+//! or in chunks above [`Chunking::threshold`], see [`super::upload`]), then the manifest
+//! with its media type. The manifest pushed is the one stored, byte for byte, so the
+//! digest printed is the one the image was pulled with.
+//!
+//! [`ImageStore::push_all_tags`] is `docker push --all-tags`: every tag of a repository,
+//! in order, each as above (blobs sent for the first tag are found present for the next).
 
 use tracing::{info, instrument};
 
 use super::auth::AuthConfig;
-use super::client::{Client, RegistryConfig, Uploaded};
+use super::client::{Client, RegistryConfig};
+use super::upload::{Chunking, Uploaded};
 use crate::content::{Manager, Provider};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
@@ -22,6 +27,8 @@ pub struct PushOptions {
     pub auth: Option<AuthConfig>,
     /// Insecure registries and CA directories.
     pub registry: RegistryConfig,
+    /// When blobs go in chunks.
+    pub chunking: Chunking,
 }
 
 /// What a push reports, in Docker's vocabulary (`id` is the blob's short digest).
@@ -63,10 +70,12 @@ pub enum PushEvent {
         /// Short layer digest.
         id: String,
     },
+    /// A tag's manifest is in: `t1: digest: sha256:... size: 527`.
+    Tagged(PushOutcome),
 }
 
 /// What a push produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushOutcome {
     /// The tag pushed.
     pub tag: String,
@@ -100,6 +109,59 @@ impl ImageStore {
             ));
         }
         let reference = reference.with_default_tag();
+        let client = Client::connect(&reference, &opts.registry, opts.auth.clone(), true)?;
+        events(PushEvent::Repository {
+            name: reference.name(),
+        });
+        self.push_tag(&client, &reference, opts, events)
+    }
+
+    /// `docker push --all-tags`: every tag of the repository `name` (a name without tag
+    /// or digest), in lexical order as Docker's reference store gives them. Errors as
+    /// Docker's when the repository has no tag here.
+    #[instrument(skip(self, opts, events))]
+    pub fn push_all_tags(
+        &self,
+        name: &str,
+        opts: &PushOptions,
+        events: &(dyn Fn(PushEvent) + Sync),
+    ) -> Result<Vec<PushOutcome>> {
+        let repo = Reference::parse_normalized(name)?;
+        if repo.tag().is_some() || repo.digest().is_some() {
+            return Err(Error::invalid(
+                "reference",
+                format!("{name}: a tag or digest cannot be used with all tags"),
+            ));
+        }
+        let mut tagged: Vec<Reference> = self
+            .list()?
+            .iter()
+            .flat_map(|i| i.repo_tags.iter())
+            .filter_map(|t| Reference::parse_normalized(t).ok())
+            .filter(|r| r.name() == repo.name() && r.tag().is_some())
+            .collect();
+        tagged.sort_by_key(|r| r.to_string());
+        tagged.dedup();
+        events(PushEvent::Repository { name: repo.name() });
+        if tagged.is_empty() {
+            return Err(Error::NoTagsToPush {
+                name: repo.familiar_name(),
+            });
+        }
+        let client = Client::connect(&repo, &opts.registry, opts.auth.clone(), true)?;
+        tagged
+            .iter()
+            .map(|r| self.push_tag(&client, r, opts, events))
+            .collect()
+    }
+
+    fn push_tag(
+        &self,
+        client: &Client,
+        reference: &Reference,
+        opts: &PushOptions,
+        events: &(dyn Fn(PushEvent) + Sync),
+    ) -> Result<PushOutcome> {
         let tag = reference.tag().unwrap_or("latest").to_owned();
         let image = self.resolve(&reference.to_string())?;
         let desc: Descriptor = image.manifest.clone().ok_or_else(|| {
@@ -135,10 +197,6 @@ impl ImageStore {
             .find(|r| r.domain() == reference.domain() && r.path() != reference.path())
             .map(|r| r.path().to_owned());
 
-        let client = Client::connect(&reference, &opts.registry, opts.auth.clone(), true)?;
-        events(PushEvent::Repository {
-            name: reference.name(),
-        });
         for l in &m.layers {
             events(PushEvent::Preparing {
                 id: l.digest.short().to_owned(),
@@ -146,9 +204,16 @@ impl ImageStore {
         }
         let _guard = self.gc_shared();
         for l in &m.layers {
-            self.push_blob(&client, l, mount_from.as_deref(), true, events)?;
+            self.push_blob(
+                client,
+                l,
+                mount_from.as_deref(),
+                opts.chunking,
+                true,
+                events,
+            )?;
         }
-        self.push_blob(&client, &m.config, None, false, events)?;
+        self.push_blob(client, &m.config, None, opts.chunking, false, events)?;
         let media_type = m
             .media_type
             .clone()
@@ -157,11 +222,13 @@ impl ImageStore {
         client.put_manifest(&tag, &media_type, &bytes)?;
         let digest = Digest::of(&bytes);
         info!(%reference, %digest, "image pushed");
-        Ok(PushOutcome {
+        let outcome = PushOutcome {
             tag,
             digest,
             size: bytes.len() as u64,
-        })
+        };
+        events(PushEvent::Tagged(outcome.clone()));
+        Ok(outcome)
     }
 
     fn push_blob(
@@ -169,6 +236,7 @@ impl ImageStore {
         client: &Client,
         blob: &Descriptor,
         mount_from: Option<&str>,
+        chunking: Chunking,
         report: bool,
         events: &(dyn Fn(PushEvent) + Sync),
     ) -> Result<()> {
@@ -188,11 +256,27 @@ impl ImageStore {
             total: blob.size,
         });
         let path = self.content().blob_path(&blob.digest);
-        match client.upload_blob(&blob.digest, &path, mount_from)? {
+        let progress = |current: u64| {
+            say(PushEvent::Pushing {
+                id: id.clone(),
+                current,
+                total: blob.size,
+            })
+        };
+        let uploaded = client.upload_blob(
+            &blob.digest,
+            &path,
+            blob.size,
+            mount_from,
+            chunking,
+            &progress,
+        )?;
+        match uploaded {
             Uploaded::Mounted => say(PushEvent::Mounted {
                 id,
                 from: mount_from.unwrap_or_default().to_owned(),
             }),
+            Uploaded::Chunked(_) => say(PushEvent::Pushed { id }),
             Uploaded::Pushed => {
                 say(PushEvent::Pushing {
                     id: id.clone(),

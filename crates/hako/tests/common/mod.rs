@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod registry_log;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
