@@ -12,6 +12,8 @@
 //! - [`tls`]: `tcp://` listeners with TLS and client-certificate verification.
 //! - [`server`]: [`serve`], the accept loop over already-bound listeners (what tests use),
 //!   with graceful shutdown in the style of mini-redis.
+//! - `linger.rs`: connections read what the client still sends for a moment before they
+//!   close, so that a refused upload's answer is not lost to a reset.
 //! - `service.rs`: one request's path: version prefix, route, version check, handler (with
 //!   panics caught), error mapping, common headers.
 //! - `router.rs`: the one table of (method, path pattern) → endpoint.
@@ -35,6 +37,7 @@ pub mod tls;
 
 mod convert;
 mod handlers;
+mod linger;
 mod lock;
 mod query;
 mod request;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hako_api_types::ApiVersion;
 use hako_engine::Engine;
-use http::header::CONTENT_TYPE;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::de::DeserializeOwned;
@@ -47,6 +47,11 @@ impl Ctx {
 /// missing one is tolerated, since hand-written clients often omit it.
 pub async fn read_json<T: DeserializeOwned>(req: Request) -> Result<Option<T>, ApiError> {
     check_json_content_type(req.headers())?;
+    // Refused from the announced length: reading 10 MiB of a body already known to be too
+    // big helps nobody.
+    if announced_length(req.headers()).is_some_and(|n| n > JSON_BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
     let bytes = read_bounded(req.into_body()).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -66,12 +71,26 @@ pub async fn require_json<T: DeserializeOwned>(req: Request) -> Result<T, ApiErr
 async fn read_bounded(body: Incoming) -> Result<Bytes, ApiError> {
     match Limited::new(body, JSON_BODY_LIMIT).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::invalid(format!(
-            "request body is larger than {} MiB",
-            JSON_BODY_LIMIT >> 20
-        ))),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
         Err(e) => Err(ApiError::invalid(format!("cannot read request body: {e}"))),
     }
+}
+
+fn too_large() -> ApiError {
+    ApiError::invalid(format!(
+        "request body is larger than {} MiB",
+        JSON_BODY_LIMIT >> 20
+    ))
+}
+
+fn announced_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn check_json_content_type(headers: &http::HeaderMap) -> Result<(), ApiError> {

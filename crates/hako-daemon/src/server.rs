@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
+use crate::linger::Lingering;
 use crate::service::App;
 
 /// How long in-flight requests get to finish once shutdown begins.
@@ -186,7 +187,7 @@ async fn serve_connection(stream: Box<dyn Io>, app: Arc<App>, drain: Cancellatio
     let conn = http1::Builder::new()
         .max_buf_size(MAX_HEADER_BYTES)
         .title_case_headers(true)
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(Lingering::new(stream)), service)
         .with_upgrades();
     tokio::pin!(conn);
     let mut draining = false;

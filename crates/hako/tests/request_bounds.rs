@@ -111,3 +111,101 @@ fn json_bodies_and_filters_out_of_bounds_are_400s_on_every_route() {
     );
     d.assert_clean();
 }
+
+/// Sends `POST path` with a `len`-byte body on `stream` (announced, or chunked without a
+/// length) and writes the body from another thread as fast as the daemon takes it, as an
+/// uploading client does; returns the response read meanwhile and how much went out.
+fn upload<S>(
+    stream: S,
+    path: &str,
+    len: usize,
+    chunked: bool,
+) -> (std::io::Result<http::Response>, usize)
+where
+    S: std::io::Read + std::io::Write + Send + 'static,
+    S: TryCloneStream,
+{
+    let mut writer = stream.try_clone_stream();
+    let mut reader = stream;
+    let framing = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {len}")
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: hako\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
+    );
+    let sender = std::thread::spawn(move || {
+        let mut sent = 0;
+        if writer.write_all(head.as_bytes()).is_err() {
+            return sent;
+        }
+        let chunk = vec![b' '; 1 << 16];
+        while sent < len {
+            let n = chunk.len().min(len - sent);
+            let written = if chunked {
+                writer
+                    .write_all(format!("{n:x}\r\n").as_bytes())
+                    .and_then(|()| writer.write_all(&chunk[..n]))
+                    .and_then(|()| writer.write_all(b"\r\n"))
+            } else {
+                writer.write_all(&chunk[..n])
+            };
+            if written.is_err() {
+                break;
+            }
+            sent += n;
+        }
+        sent
+    });
+    let mut raw = Vec::new();
+    let read = reader.read_to_end(&mut raw);
+    let sent = sender.join().unwrap_or(0);
+    (read.and_then(|_| http::parse(&raw)), sent)
+}
+
+trait TryCloneStream {
+    fn try_clone_stream(&self) -> Self;
+}
+impl TryCloneStream for std::os::unix::net::UnixStream {
+    fn try_clone_stream(&self) -> Self {
+        self.try_clone().unwrap()
+    }
+}
+impl TryCloneStream for std::net::TcpStream {
+    fn try_clone_stream(&self) -> Self {
+        self.try_clone().unwrap()
+    }
+}
+
+/// A client uploading far more than the limit reads the daemon's 400 rather than a reset
+/// connection, over the Unix socket and over TCP (a close with unread data resets the
+/// connection, which destroys the answer in the client's receive queue), whether the body
+/// announces its length (refused before reading) or comes chunked (refused at 10 MiB).
+#[test]
+fn an_upload_over_the_limit_is_answered_not_reset() {
+    let port = common::free_port();
+    let host = format!("tcp://127.0.0.1:{port}");
+    let d = Daemon::start_with(&["-H", &host]);
+    let len = 256 << 20;
+    for round in 0..3 {
+        for chunked in [false, true] {
+            let unix = std::os::unix::net::UnixStream::connect(&d.socket).unwrap();
+            unix.set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            let (r, _) = upload(unix, "/containers/create", len, chunked);
+            let r = r.unwrap_or_else(|e| panic!("unix, chunked {chunked}, round {round}: {e}"));
+            assert_eq!(r.status, 400, "{}", r.text());
+            assert_eq!(r.json()["message"], LIMIT_MESSAGE);
+
+            let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let (r, _) = upload(tcp, "/volumes/create", len, chunked);
+            let r = r.unwrap_or_else(|e| panic!("tcp, chunked {chunked}, round {round}: {e}"));
+            assert_eq!(r.status, 400, "{}", r.text());
+            assert_eq!(r.json()["message"], LIMIT_MESSAGE);
+        }
+    }
+    // Still serving.
+    d.hako(&["version"]).ok();
+}

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Daemon, Run, docker_cli, hako_bin, run_bounded};
+use common::{Daemon, Run, docker_cli, free_port, hako_bin, run_bounded};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -85,14 +85,6 @@ fn make_certs(dir: &Path) {
             ],
         );
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn docker_tcp(docker: &Path, host: &str, tls: &[String], args: &[&str], home: &Path) -> Run {

@@ -62,6 +62,15 @@ pub fn start_registry(flags: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).expect("fixtures.json")).expect("json")
 }
 
+/// A TCP port on 127.0.0.1 nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The real docker CLI, if present.
 pub fn docker_cli() -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
