@@ -91,6 +91,7 @@ pub async fn run_until(
         bip: opts.bip.clone(),
         insecure_registries: opts.insecure_registries.clone(),
         layer_limits: opts.layer_limits,
+        live_restore: opts.live_restore,
     };
     let engine = match Engine::open(config).await {
         Ok(engine) => engine,
@@ -119,6 +120,9 @@ pub async fn run_until(
         listeners.into_iter().map(server::Listener::Unix).collect();
     all.extend(tcp);
     server::serve_listeners(all, engine.clone(), shutdown).await;
+    if !opts.live_restore {
+        engine.stop_all_containers().await;
+    }
     engine.shutdown().await;
     bound.iter().for_each(|p| socket::remove(p));
     info!(lock = %lock.path().display(), "daemon stopped");

@@ -38,6 +38,8 @@ pub struct DaemonOptions {
     pub insecure_registries: Vec<String>,
     /// Decompression bound of every layer (`--max-layer-size`, `--max-layer-ratio`).
     pub layer_limits: hako_engine::image_pull::LayerLimits,
+    /// Containers keep running when the daemon stops (`--live-restore`, default on).
+    pub live_restore: bool,
 }
 
 impl DaemonOptions {
@@ -78,6 +80,7 @@ impl Default for DaemonOptions {
             emulation: Vec::new(),
             insecure_registries: Vec::new(),
             layer_limits: hako_engine::image_pull::LayerLimits::default(),
+            live_restore: true,
         }
     }
 }

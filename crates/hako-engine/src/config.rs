@@ -23,6 +23,9 @@ pub struct EngineConfig {
     pub insecure_registries: Vec<String>,
     /// How far one layer may expand when unpacked (`--max-layer-size`, `--max-layer-ratio`).
     pub layer_limits: hako_image::unpack::LayerLimits,
+    /// Containers keep running when the daemon stops (`--live-restore`, on by default);
+    /// off, the daemon stops them first, as Docker's default does.
+    pub live_restore: bool,
 }
 
 impl EngineConfig {

@@ -29,6 +29,9 @@ pub struct Engine {
     pub(crate) trash: [Trash; 2],
     /// Background tasks (exit watchers) need an owning handle to the engine.
     pub(crate) me: Weak<Engine>,
+    /// Set once the daemon stops its containers on the way out: their exits must not
+    /// trigger restart policies.
+    pub(crate) shutting_down: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -78,6 +81,7 @@ impl Engine {
             containers: Registry::default(),
             execs: RwLock::new(HashMap::new()),
             me: me.clone(),
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
         });
         engine.load_containers().await?;
         engine.settle_volume_mounts().await;

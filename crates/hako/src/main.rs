@@ -80,6 +80,10 @@ struct DaemonArgs {
     /// Most uncompressed bytes per compressed byte of a layer past 1 GiB (0: no bound).
     #[arg(long = "max-layer-ratio", value_name = "N", default_value_t = hako_engine::image_pull::LayerLimits::DEFAULT_MAX_RATIO)]
     max_layer_ratio: u64,
+    /// Keep containers running while the daemon is stopped or upgraded (the default);
+    /// `--live-restore=false` stops them at shutdown, as Docker's default does.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
+    live_restore: bool,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, short = 'l', env = "HAKO_LOG", default_value = "info")]
     log_level: String,
@@ -154,6 +158,7 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
             max_ratio: args.max_layer_ratio,
             ..hako_engine::image_pull::LayerLimits::default()
         },
+        live_restore: args.live_restore,
         ..hako_daemon::DaemonOptions::default()
     };
     let mut first_unix = true;

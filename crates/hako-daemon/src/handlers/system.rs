@@ -194,6 +194,7 @@ pub async fn info(ctx: &Ctx) -> Result<Response, ApiError> {
         init_commit: Some(no_commit()),
         security_options: Some(i.security_options),
         warnings: Some(i.warnings),
+        live_restore_enabled: ctx.engine.config().live_restore,
         ..SystemInfo::default()
     };
     Ok(response::json(StatusCode::OK, &body))

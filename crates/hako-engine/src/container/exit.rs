@@ -40,6 +40,7 @@ impl Engine {
         self.net_release(entry).await;
         self.release_volume_mounts(&Self::volume_names(&inner.record));
         let restart = !inner.record.host_config.auto_remove
+            && !self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
             && super::restart::should_restart(
                 &inner.record.host_config.restart_policy,
                 inner.stopped_by_user,

@@ -31,6 +31,7 @@ pub mod prune;
 mod rename;
 mod resize;
 mod restart;
+mod shutdown;
 mod start;
 pub mod stats;
 mod stop;
