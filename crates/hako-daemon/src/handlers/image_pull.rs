@@ -295,6 +295,7 @@ pub(crate) fn message(e: PullEvent) -> JsonMessage {
         }
         PullEvent::LayerExists { id } => status("Already exists", Some(id), empty()),
         PullEvent::LayerQueued { id } => status("Pulling fs layer", Some(id), empty()),
+        PullEvent::Waiting { id } => status("Waiting", Some(id), empty()),
         PullEvent::Downloading { id, current, total } => {
             let mut m = status(
                 "Downloading",

@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod client;
+mod inflight;
 pub mod inspect;
 pub mod pull;
 pub mod push;

@@ -8,6 +8,10 @@
 //! discarded, so an interrupted pull leaves nothing half-written, and the next pull starts
 //! the missing layers again. Layers run on up to [`PullOptions::max_concurrent`] threads
 //! (Docker's default is 3). Layers whose snapshot exists are skipped ("Already exists").
+//!
+//! Concurrent pulls needing one layer blob fetch it once ([`super::inflight`]): the others
+//! report "Waiting" until that fetch ends, then find the layer there, or fetch it
+//! themselves if it failed.
 
 use std::io::{self, Read, Write};
 use std::sync::Mutex;
@@ -17,6 +21,7 @@ use tracing::{info, instrument};
 
 use super::auth::AuthConfig;
 use super::client::{Client, FetchedManifest, RegistryConfig};
+use super::inflight;
 use crate::content::ContentWriter;
 use crate::content::{Expected, Ingester, Manager};
 use crate::digest::{Digest, Hasher};
@@ -68,6 +73,11 @@ pub enum PullEvent {
     },
     /// `Already exists`.
     LayerExists {
+        /// Short layer digest.
+        id: String,
+    },
+    /// `Waiting`: another pull is fetching this layer's blob.
+    Waiting {
         /// Short layer digest.
         id: String,
     },
@@ -322,9 +332,38 @@ impl ImageStore {
         }
     }
 
+    /// Fetches one layer, unless another pull of this store is fetching its blob: then
+    /// waits for that to end and looks again.
+    fn fetch_layer(
+        &self,
+        client: &Client,
+        job: &LayerJob,
+        events: &(dyn Fn(PullEvent) + Sync),
+    ) -> Result<()> {
+        let id = job.desc.digest.short().to_owned();
+        let mut waited = false;
+        let _claim = loop {
+            match inflight::claim(self.root(), &job.desc.digest) {
+                Ok(claim) => break claim,
+                Err(flight) => {
+                    if !waited {
+                        events(PullEvent::Waiting { id: id.clone() });
+                        waited = true;
+                    }
+                    flight.wait();
+                }
+            }
+        };
+        if self.snapshots().exists(&job.chain_id) {
+            events(PullEvent::LayerExists { id });
+            return Ok(());
+        }
+        self.fetch_claimed_layer(client, job, events)
+    }
+
     /// Downloads one layer into the content store and unpacks it into its snapshot in the
     /// same pass (or unpacks the stored blob when only the snapshot is missing).
-    fn fetch_layer(
+    fn fetch_claimed_layer(
         &self,
         client: &Client,
         job: &LayerJob,
@@ -338,8 +377,8 @@ impl ImageStore {
         } else {
             let body = client.blob(&job.desc.digest)?;
             let progress = Progress::new(body, &id, job.desc.size, events);
-            // Unique ingest name: two pulls of one layer at once both download, and the
-            // second commit finds the blob present.
+            // Unique ingest name: a pull in another process on this store may fetch the
+            // same blob; the second commit finds it present.
             let ingest = format!("pull-{}-{:08x}", job.desc.digest, rand::random::<u32>());
             let mut writer = self.content().writer(
                 &ingest,
