@@ -34,6 +34,64 @@ pub struct ImageSummary {
     /// -1 when not computed.
     #[serde(default)]
     pub containers: i64,
+    /// API 1.47 `manifests=1`: every manifest of a multi-platform image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<ImageManifestSummary>>,
+}
+
+/// moby `image.ManifestSummary`: one manifest of an image, local or not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageManifestSummary {
+    /// The manifest's digest.
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub descriptor: OciDescriptor,
+    /// Manifest, config and layers all present locally.
+    pub available: bool,
+    pub size: ManifestSize,
+    /// `image`, `attestation` or `unknown`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_data: Option<ManifestImageData>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_data: Option<ManifestAttestationData>,
+}
+
+/// `Size` of a manifest summary: what is present locally.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManifestSize {
+    /// Content plus the unpacked size.
+    pub total: i64,
+    /// Blobs in the content store (manifest, config, layers).
+    pub content: i64,
+}
+
+/// `ImageData` of a manifest summary (Kind `image`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManifestImageData {
+    pub platform: OciPlatform,
+    /// IDs of the containers using this manifest's image.
+    #[serde(default, deserialize_with = "crate::container::null_as_empty")]
+    pub containers: Vec<String>,
+    pub size: ManifestImageSize,
+}
+
+/// `ImageData.Size`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManifestImageSize {
+    pub unpacked: i64,
+}
+
+/// `AttestationData` of a manifest summary (Kind `attestation`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManifestAttestationData {
+    /// The image manifest the attestation is about.
+    pub r#for: String,
 }
 
 /// moby `image.InspectResponse` (`GET /images/{name}/json`).
@@ -83,6 +141,12 @@ pub struct ImageInspect {
     pub root_fs: RootFs,
     #[serde(default)]
     pub metadata: ImageMetadata,
+    /// API 1.48: the index or manifest the image was pulled or loaded as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub descriptor: Option<OciDescriptor>,
+    /// API 1.48 `manifests=1`: every manifest of a multi-platform image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<ImageManifestSummary>>,
 }
 
 /// `RootFS`: `{"Type": "layers", "Layers": ["sha256:<diff-id>", ...]}`.

@@ -376,6 +376,8 @@ impl ImageCreateQuery {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageSaveQuery {
     pub names: Vec<String>,
+    /// `platform` values (API 1.48: one OCI platform as JSON; several are refused).
+    pub platforms: Vec<String>,
 }
 
 impl ImageSaveQuery {
@@ -384,28 +386,52 @@ impl ImageSaveQuery {
         for n in &self.names {
             s.append_pair("names", n);
         }
+        for p in &self.platforms {
+            s.append_pair("platform", p);
+        }
         s.finish()
     }
 
     /// Unknown keys are ignored, as everywhere in the API.
     pub fn from_query_string(q: &str) -> Self {
-        let names = form_urlencoded::parse(q.as_bytes())
-            .filter(|(k, _)| k == "names")
-            .map(|(_, v)| v.into_owned())
-            .collect();
-        ImageSaveQuery { names }
+        let values = |key: &str| {
+            form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+                .collect()
+        };
+        ImageSaveQuery {
+            names: values("names"),
+            platforms: values("platform"),
+        }
     }
 }
 
 /// `POST /images/load` (`docker load`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageLoadQuery {
+    /// moby defaults to quiet when the parameter is absent; always sent.
+    #[serde(default = "yes", with = "docker_bool")]
+    pub quiet: bool,
+    /// API 1.48: one OCI platform as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `GET /images/{name}/json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInspectQuery {
+    /// API 1.48: include `Manifests`.
     #[serde(
         default,
         with = "docker_bool",
         skip_serializing_if = "docker_bool::is_false"
     )]
-    pub quiet: bool,
+    pub manifests: bool,
 }
 
 #[cfg(test)]

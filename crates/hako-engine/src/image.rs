@@ -4,6 +4,11 @@ use std::collections::BTreeMap;
 
 use crate::filters::Filters;
 
+pub use hako_image::Platform;
+pub use hako_image::archive::LayerProgress;
+pub use hako_image::manifest::{Descriptor, DescriptorPlatform};
+pub use hako_image::store::{ManifestEntry, ManifestKind};
+
 /// `GET /images/json`.
 #[derive(Debug, Clone, Default)]
 pub struct ImageListOptions {
@@ -13,6 +18,8 @@ pub struct ImageListOptions {
     pub filters: Filters,
     /// Fill `repo_digests`.
     pub digests: bool,
+    /// Fill `manifests` (API 1.47).
+    pub manifests: bool,
 }
 
 /// One row of `docker images`.
@@ -36,6 +43,18 @@ pub struct ImageSummary {
     pub containers: i64,
     /// Bytes of layers other images share (-1 when not computed; `system df` computes it).
     pub shared_size: i64,
+    /// With `manifests`: every manifest of the image's index (or its own manifest).
+    pub manifests: Option<Vec<ManifestSummary>>,
+}
+
+/// One manifest of an image (moby's `ManifestSummary`): the store's entry and the
+/// containers using the image made from it.
+#[derive(Debug, Clone)]
+pub struct ManifestSummary {
+    /// What the store knows about the manifest.
+    pub entry: ManifestEntry,
+    /// IDs of the containers using its image.
+    pub containers: Vec<String>,
 }
 
 /// `GET /images/{name}/json`.
@@ -70,6 +89,10 @@ pub struct ImageDetails {
     pub layers: Vec<String>,
     /// Overlay lower dirs, topmost first (for `GraphDriver`).
     pub layer_dirs: Vec<std::path::PathBuf>,
+    /// The index or manifest the image was pulled or loaded as.
+    pub descriptor: Option<Descriptor>,
+    /// With `manifests`: every manifest under `descriptor`.
+    pub manifests: Option<Vec<ManifestSummary>>,
 }
 
 /// One line of the `DELETE /images/{name}` answer.

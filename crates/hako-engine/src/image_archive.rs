@@ -8,7 +8,8 @@
 
 use std::io::{self, Write};
 
-use hako_image::archive::Loaded;
+use hako_image::Platform;
+use hako_image::archive::{LayerProgress, Loaded};
 
 use crate::container::archive::TarStream;
 use crate::container::options::BoxRead;
@@ -33,11 +34,17 @@ impl Write for ChannelWriter {
 
 impl Engine {
     /// `GET /images/get`: the images `names` resolve to, as one tar stream.
-    pub async fn image_save(&self, names: Vec<String>) -> Result<TarStream> {
+    /// With `platform` (API 1.48) each image is saved as its manifest for that platform.
+    pub async fn image_save(
+        &self,
+        names: Vec<String>,
+        platform: Option<Platform>,
+    ) -> Result<TarStream> {
         let store = self.images.clone();
-        let plan = tokio::task::spawn_blocking(move || store.prepare_save(&names))
-            .await
-            .map_err(|e| EngineError::Task(e.to_string()))??;
+        let plan =
+            tokio::task::spawn_blocking(move || store.prepare_save(&names, platform.as_ref()))
+                .await
+                .map_err(|e| EngineError::Task(e.to_string()))??;
         for id in plan.image_ids() {
             let id = id.to_string();
             self.events.emit(
@@ -62,13 +69,25 @@ impl Engine {
     }
 
     /// `POST /images/load`: loads every image of a `docker save` archive and returns
-    /// Docker's messages, one line each (`Loaded image: busybox:latest`).
-    pub async fn image_load(&self, source: BoxRead) -> Result<Vec<String>> {
+    /// Docker's messages, one line each (`Loaded image: busybox:latest`). With
+    /// `platform` only that platform's images are loaded; `progress` receives each
+    /// layer's progress as the archive is read (a closed receiver only stops reports).
+    pub async fn image_load(
+        &self,
+        source: BoxRead,
+        platform: Option<Platform>,
+        progress: Option<tokio::sync::mpsc::Sender<LayerProgress>>,
+    ) -> Result<Vec<String>> {
         let store = self.images.clone();
         let handle = tokio::runtime::Handle::current();
         let result = tokio::task::spawn_blocking(move || {
             let reader = tokio_util::io::SyncIoBridge::new_with_handle(source, handle);
-            store.load_archive(reader)
+            let mut report = |p: LayerProgress| {
+                if let Some(tx) = &progress {
+                    let _ = tx.blocking_send(p);
+                }
+            };
+            store.load_archive(reader, platform.as_ref(), &mut report)
         })
         .await
         .map_err(|e| EngineError::Task(e.to_string()))?;

@@ -50,7 +50,7 @@ impl ImageUsage for Usage {
 }
 
 impl Engine {
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&ImageStore) -> hako_image::Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -148,7 +148,17 @@ impl Engine {
                 && f.matches_labels("label", &labels)
             {
                 let containers = usage.containers_using(&image.id).len();
+                let manifests = match opts.manifests {
+                    true => Some(
+                        self.image_platforms(&image.id)
+                            .await?
+                            .map(|f| crate::image_platforms::summaries(&f, &usage))
+                            .unwrap_or_default(),
+                    ),
+                    false => None,
+                };
                 out.push(ImageSummary {
+                    manifests,
                     id: image.id.to_string(),
                     parent_id: image
                         .parent
@@ -173,9 +183,27 @@ impl Engine {
 
     /// Everything about one image.
     pub async fn image_inspect(&self, name: &str) -> Result<ImageDetails> {
+        self.image_inspect_with(name, false).await
+    }
+
+    /// [`Engine::image_inspect`], with `manifests` (API 1.48 `manifests=1`) every
+    /// manifest of the image's index too.
+    pub async fn image_inspect_with(&self, name: &str, manifests: bool) -> Result<ImageDetails> {
         let name = name.to_string();
         let image = self.blocking(move |s| s.resolve(&name)).await?;
-        Ok(details(&image))
+        let mut out = details(&image);
+        let found = self.image_platforms(&image.id).await?;
+        if manifests {
+            let usage = self.usage().await;
+            out.manifests = Some(
+                found
+                    .as_ref()
+                    .map(|f| crate::image_platforms::summaries(f, &usage))
+                    .unwrap_or_default(),
+            );
+        }
+        out.descriptor = found.map(|f| f.descriptor);
+        Ok(out)
     }
 
     /// Untags and deletes an image, Docker's way. `force` also removes images used by
@@ -378,6 +406,8 @@ fn details(image: &Image) -> ImageDetails {
             .map(ToString::to_string)
             .collect(),
         layer_dirs: image.lower_dirs.clone(),
+        descriptor: None,
+        manifests: None,
     }
 }
 

@@ -44,6 +44,7 @@ mod events_ops;
 mod image_archive;
 mod image_commit;
 mod image_ops;
+mod image_platforms;
 mod image_prune;
 pub mod image_pull;
 mod system_ops;

@@ -67,6 +67,12 @@ pub enum Error {
         wanted: String,
     },
 
+    /// Save or load with a platform the image or archive does not provide; the message
+    /// is Docker's for the case (`no suitable export target found: ...`, `requested
+    /// platform (...) not found`).
+    #[error("{0}")]
+    PlatformNotProvided(String),
+
     /// No manifest in an index fits the wanted platform (Docker's words).
     #[error("no matching manifest for {platform} in the manifest list entries")]
     NoMatchingManifest {
@@ -305,6 +311,7 @@ impl HasKind for Error {
             | Error::NoTagsToPush { .. }
             | Error::AmbiguousId { .. }
             | Error::PlatformMismatch { .. }
+            | Error::PlatformNotProvided(_)
             | Error::NoMatchingManifest { .. }
             | Error::NoMatchingManifestOffered { .. }
             | Error::BlobNotFound { .. }

@@ -19,6 +19,9 @@ pub struct Args {
     /// Suppress the load output
     #[arg(short = 'q', long)]
     quiet: bool,
+    /// Load only the given platform variant. Formatted as os[/arch[/variant]] (e.g., linux/amd64)
+    #[arg(long)]
+    platform: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
@@ -38,7 +41,14 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             v
         }
     };
-    let q = ImageLoadQuery { quiet: a.quiet };
+    let q = ImageLoadQuery {
+        quiet: a.quiet,
+        platform: a
+            .platform
+            .as_deref()
+            .map(super::save::platform_json)
+            .transpose()?,
+    };
     let query = serde_urlencoded::to_string(&q).map_err(|e| ClientError::Request(e.to_string()))?;
     let client = ctx.client().await?;
     let resp = client

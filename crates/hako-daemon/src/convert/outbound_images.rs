@@ -4,9 +4,15 @@ use std::collections::BTreeMap;
 
 use hako_api_types::container::GraphDriverData;
 use hako_api_types::events::{EventActor, EventMessage};
-use hako_api_types::image::{ImageInspect, ImageMetadata, ImageSummary as WireSummary, RootFs};
+use hako_api_types::image::{
+    ImageInspect, ImageManifestSummary, ImageMetadata, ImageSummary as WireSummary,
+    ManifestAttestationData, ManifestImageData, ManifestImageSize, ManifestSize, OciDescriptor,
+    OciPlatform, RootFs,
+};
 use hako_engine::events::Event;
-use hako_engine::image::{ImageDetails, ImageSummary};
+use hako_engine::image::{
+    Descriptor, ImageDetails, ImageSummary, ManifestKind, ManifestSummary, Platform,
+};
 
 /// One row of `GET /images/json`. `VirtualSize` went away in API 1.44, above what hako
 /// speaks, so it is always sent.
@@ -22,6 +28,54 @@ pub fn image_summary(i: ImageSummary) -> WireSummary {
         virtual_size: Some(i.size),
         labels: (!i.labels.is_empty()).then_some(i.labels),
         containers: i.containers,
+        manifests: i
+            .manifests
+            .map(|m| m.into_iter().map(manifest_summary).collect()),
+    }
+}
+
+/// moby's `ManifestSummary` (image list and inspect with `manifests=1`).
+pub fn manifest_summary(m: ManifestSummary) -> ImageManifestSummary {
+    let e = m.entry;
+    let unpacked = i64::try_from(e.unpacked_size).unwrap_or(i64::MAX);
+    let content = i64::try_from(e.content_size).unwrap_or(i64::MAX);
+    let image = e.kind == ManifestKind::Image;
+    ImageManifestSummary {
+        id: e.descriptor.digest.to_string(),
+        descriptor: oci_descriptor(&e.descriptor),
+        available: e.available,
+        size: ManifestSize {
+            total: content.saturating_add(if image { unpacked } else { 0 }),
+            content,
+        },
+        kind: e.kind.as_str().to_owned(),
+        image_data: image.then(|| ManifestImageData {
+            platform: e.platform.as_ref().map(oci_platform).unwrap_or_default(),
+            containers: m.containers,
+            size: ManifestImageSize { unpacked },
+        }),
+        attestation_data: e.attestation_for.map(|d| ManifestAttestationData {
+            r#for: d.to_string(),
+        }),
+    }
+}
+
+/// An OCI descriptor as the Engine API carries it.
+pub fn oci_descriptor(d: &Descriptor) -> OciDescriptor {
+    OciDescriptor {
+        media_type: d.media_type.clone(),
+        digest: d.digest.to_string(),
+        size: d.size,
+        platform: d.platform.as_ref().map(|p| oci_platform(&p.to_platform())),
+    }
+}
+
+fn oci_platform(p: &Platform) -> OciPlatform {
+    OciPlatform {
+        architecture: p.architecture.clone(),
+        os: p.os.clone(),
+        os_version: p.os_version.clone(),
+        variant: p.variant.clone(),
     }
 }
 
@@ -67,6 +121,10 @@ pub fn image_inspect(d: ImageDetails) -> ImageInspect {
         metadata: ImageMetadata {
             last_tag_time: Some(super::ZERO_TIME.to_string()),
         },
+        descriptor: d.descriptor.as_ref().map(oci_descriptor),
+        manifests: d
+            .manifests
+            .map(|m| m.into_iter().map(manifest_summary).collect()),
         ..ImageInspect::default()
     }
 }

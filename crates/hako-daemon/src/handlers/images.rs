@@ -3,7 +3,9 @@
 use futures_util::TryStreamExt;
 use hako_api_types::image::ImageDeleteResponseItem;
 use hako_api_types::progress::JsonMessage;
-use hako_api_types::query::{ImageCreateQuery, ImageListQuery, ImageRemoveQuery};
+use hako_api_types::query::{
+    ImageCreateQuery, ImageInspectQuery, ImageListQuery, ImageRemoveQuery,
+};
 use hako_engine::container::options::BoxRead;
 use hako_engine::image::{ImageDeleteItem, ImageListOptions, ImportOptions};
 use hako_engine::image_pull::PullRequest;
@@ -26,6 +28,7 @@ pub async fn list(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
         all: q.all,
         filters: query::filters(q.filters.as_ref()),
         digests: q.digests,
+        manifests: q.manifests,
     };
     let rows: Vec<_> = ctx
         .engine
@@ -37,10 +40,11 @@ pub async fn list(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
     Ok(response::json(StatusCode::OK, &rows))
 }
 
-/// `GET /images/{name}/json`.
+/// `GET /images/{name}/json?manifests=`.
 #[instrument(skip_all, fields(image = %name))]
-pub async fn inspect(ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
-    let details = ctx.engine.image_inspect(name).await?;
+pub async fn inspect(ctx: &Ctx, req: Request, name: &str) -> Result<Response, ApiError> {
+    let q: ImageInspectQuery = query::parse(req.uri())?;
+    let details = ctx.engine.image_inspect_with(name, q.manifests).await?;
     Ok(response::json(
         StatusCode::OK,
         &convert::image_inspect(details),

@@ -17,7 +17,7 @@ use crate::manifest::{
 };
 use crate::meta::lookup;
 use crate::reference::Reference;
-use crate::store::ImageStore;
+use crate::store::{ImageStore, strict_match};
 use crate::unpack::{Compression, decompress, read_error};
 
 /// Files up to this size are kept in memory (manifests, configs, legacy `json` files);
@@ -45,6 +45,20 @@ pub enum Loaded {
     Untagged(Digest),
 }
 
+/// A layer's progress while a load reads it (Docker's `Loading layer` lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerProgress {
+    /// Short ID: the first 12 hex digits of the layer's name in the archive.
+    pub id: String,
+    /// Bytes read so far.
+    pub current: u64,
+    /// The layer's size in the archive.
+    pub total: u64,
+}
+
+/// Progress is reported at most this often per layer (bytes), besides its last byte.
+const PROGRESS_STEP: u64 = 512 << 10;
+
 /// A file of the archive, by its normalised path.
 enum Stored {
     Memory(Vec<u8>),
@@ -62,15 +76,61 @@ impl ImageStore {
     /// compressed) and tags them as the archive says. Every layer is checked against its
     /// config's diff ID. On error no image or tag is created; blobs already streamed into
     /// the content store stay until the next garbage collection.
+    ///
+    /// With `platform` (API 1.48) only images for that platform are loaded: from a
+    /// multi-platform OCI index in the archive its entry for the platform, from
+    /// `manifest.json` the entries whose config names it. Nothing for it fails with
+    /// Docker's words. `progress` hears about each layer as it is read.
     #[instrument(skip_all)]
-    pub fn load_archive<R: Read + Send>(&self, reader: R) -> Result<Vec<Loaded>> {
+    pub fn load_archive<R: Read + Send>(
+        &self,
+        reader: R,
+        platform: Option<&Platform>,
+        progress: &mut dyn FnMut(LayerProgress),
+    ) -> Result<Vec<Loaded>> {
         let _guard = self.gc_shared();
-        let archive = self.read_archive(reader)?;
+        let archive = self.read_archive(reader, progress)?;
         let mut out = Vec::new();
-        if archive.files.contains_key(MANIFEST_FILE) {
+        if let Some(p) = platform
+            && archive.files.contains_key(INDEX_FILE)
+            && archive.has_nested_index(self)?
+        {
+            out = self.load_oci_index(&archive, Some(p))?;
+        } else if archive.files.contains_key(MANIFEST_FILE) {
             let bytes = archive.small(self, MANIFEST_FILE)?;
             let items: Vec<ManifestItem> = serde_json::from_slice(&bytes)
                 .map_err(|e| Error::invalid("archive", format!("manifest.json: {e}")))?;
+            let mut items = items;
+            if let Some(p) = platform {
+                let mut kept = Vec::new();
+                for item in items {
+                    let raw =
+                        RawConfig::parse(archive.small(self, &item.config)?).map_err(|e| {
+                            Error::invalid("archive", format!("config {}: {e}", item.config))
+                        })?;
+                    if strict_match(p, &raw.config.platform()) {
+                        kept.push(item);
+                    }
+                }
+                if kept.is_empty() {
+                    // moby's words.
+                    return Err(Error::PlatformNotProvided(format!(
+                        "no images providing the requested platform {} found",
+                        p.clone().normalize()
+                    )));
+                }
+                items = kept;
+            }
+            for item in &items {
+                for layer in &item.layers {
+                    let total = archive.size(self, layer)?;
+                    progress(LayerProgress {
+                        id: progress_id(layer),
+                        current: total,
+                        total,
+                    });
+                }
+            }
             let tags = items
                 .iter()
                 .map(|i| i.repo_tags.iter().map(|t| parse_tag(t)).collect())
@@ -102,7 +162,7 @@ impl ImageStore {
                 }
             }
         } else if archive.files.contains_key(INDEX_FILE) {
-            out = self.load_oci_index(&archive)?;
+            out = self.load_oci_index(&archive, platform)?;
         } else {
             return Err(Error::invalid(
                 "archive",
@@ -113,7 +173,11 @@ impl ImageStore {
     }
 
     /// Streams the outer tar: small files into memory, the rest into the content store.
-    fn read_archive<R: Read + Send>(&self, reader: R) -> Result<Archive> {
+    fn read_archive<R: Read + Send>(
+        &self,
+        reader: R,
+        progress: &mut dyn FnMut(LayerProgress),
+    ) -> Result<Archive> {
         let (_, stream) = decompress(reader)?;
         let mut tar = tar::Archive::new(stream);
         let mut files = HashMap::new();
@@ -177,7 +241,15 @@ impl ImageStore {
             let mut w = self
                 .content()
                 .writer(&format!("load-{:016x}", rand::random::<u64>()), expected)?;
-            io::copy(&mut entry, &mut w).map_err(|e| read_error("archive entry", e))?;
+            let mut counted = Counted {
+                inner: &mut entry,
+                id: progress_id(&path),
+                read: 0,
+                reported: 0,
+                total: size,
+                progress: &mut *progress,
+            };
+            io::copy(&mut counted, &mut w).map_err(|e| read_error("archive entry", e))?;
             let digest = w.commit()?;
             files.insert(path, Stored::Blob(digest));
         }
@@ -248,7 +320,11 @@ impl ImageStore {
 
     /// A plain OCI archive: the blobs are in the store already; every `index.json` entry
     /// becomes an image, tagged from its annotations.
-    fn load_oci_index(&self, archive: &Archive) -> Result<Vec<Loaded>> {
+    fn load_oci_index(
+        &self,
+        archive: &Archive,
+        platform: Option<&Platform>,
+    ) -> Result<Vec<Loaded>> {
         let index: Index = serde_json::from_slice(&archive.small(self, INDEX_FILE)?)
             .map_err(|e| Error::invalid("archive", format!("index.json: {e}")))?;
         // Small blobs were kept in memory; the store needs them for the manifests.
@@ -271,9 +347,41 @@ impl ImageStore {
                         format!("{} is not an index", entry.digest),
                     ));
                 };
-                let chosen = select_manifest(&inner, &Platform::host())?;
+                let chosen = match platform {
+                    None => select_manifest(&inner, &Platform::host())?,
+                    Some(p) => {
+                        let wanted = p.clone().normalize();
+                        // containerd's words, as moby passes them on.
+                        let chosen = inner
+                            .manifests
+                            .iter()
+                            .find(|d| {
+                                d.platform
+                                    .as_ref()
+                                    .is_some_and(|dp| strict_match(p, &dp.to_platform()))
+                            })
+                            .ok_or_else(|| {
+                                Error::PlatformNotProvided(format!(
+                                    "requested platform ({wanted}) not found"
+                                ))
+                            })?;
+                        if !self.manifest_is_local(chosen)? {
+                            return Err(Error::PlatformNotProvided(format!(
+                                "requested platform ({wanted}) found, but some content is missing"
+                            )));
+                        }
+                        chosen
+                    }
+                };
                 self.create_unguarded(chosen, Some(&entry.digest))?
             } else {
+                if let Some(p) = platform
+                    && !self
+                        .manifest_platform(entry)?
+                        .is_some_and(|own| strict_match(p, &own))
+                {
+                    continue;
+                }
                 self.create_unguarded(entry, None)?
             };
             let name = entry
@@ -288,6 +396,22 @@ impl ImageStore {
             }
         }
         Ok(out)
+    }
+
+    /// The platform a single manifest's config names, if manifest and config are here.
+    fn manifest_platform(&self, desc: &Descriptor) -> Result<Option<Platform>> {
+        if !self.content().contains(&desc.digest) {
+            return Ok(None);
+        }
+        let bytes = self.content().read_blob(&desc.digest, 4 << 20)?;
+        let Parsed::Manifest(m) = manifest::parse(Some(&desc.media_type), &bytes)? else {
+            return Ok(None);
+        };
+        if !self.content().contains(&m.config.digest) {
+            return Ok(None);
+        }
+        let raw = RawConfig::parse(self.content().read_blob(&m.config.digest, 8 << 20)?)?;
+        Ok(Some(raw.config.platform()))
     }
 
     /// Drops the records of images a failed load created; their blobs and snapshots go
@@ -342,6 +466,26 @@ impl ImageStore {
 }
 
 impl Archive {
+    /// Whether `index.json` has an entry that is itself an index (a multi-platform image,
+    /// as Docker 25+ with the containerd store and OCI tools write them).
+    fn has_nested_index(&self, store: &ImageStore) -> Result<bool> {
+        let index: Index = serde_json::from_slice(&self.small(store, INDEX_FILE)?)
+            .map_err(|e| Error::invalid("archive", format!("index.json: {e}")))?;
+        Ok(index
+            .manifests
+            .iter()
+            .any(|d| media_types::is_index(&d.media_type)))
+    }
+
+    /// A file's size, following links.
+    fn size(&self, store: &ImageStore, path: &str) -> Result<u64> {
+        match self.resolve(path)? {
+            Stored::Memory(b) => Ok(b.len() as u64),
+            Stored::Blob(d) => Ok(store.content().info(d)?.size),
+            Stored::Link(_) => Err(Error::invalid("archive", format!("{path}: too many links"))),
+        }
+    }
+
     /// Follows links to the stored file.
     fn resolve(&self, path: &str) -> Result<&Stored> {
         let mut p = normalise(path).ok_or_else(|| {
@@ -381,6 +525,44 @@ impl Archive {
             Stored::Link(_) => Err(Error::invalid("archive", format!("{path}: too many links"))),
         }
     }
+}
+
+/// A reader that reports a layer's progress as the archive streams it into the store.
+struct Counted<'a, R> {
+    inner: R,
+    id: String,
+    read: u64,
+    reported: u64,
+    total: u64,
+    progress: &'a mut dyn FnMut(LayerProgress),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        let step = PROGRESS_STEP.max(self.total / 100);
+        if self.read - self.reported >= step || (n == 0 && self.reported < self.read) {
+            self.reported = self.read;
+            (self.progress)(LayerProgress {
+                id: self.id.clone(),
+                current: self.read,
+                total: self.total,
+            });
+        }
+        Ok(n)
+    }
+}
+
+/// The short ID Docker shows for a layer: 12 hex digits of its name in the archive
+/// (`blobs/sha256/<hex>`, or the legacy `<v1 id>/layer.tar`).
+fn progress_id(path: &str) -> String {
+    let name = match path.rsplit_once('/') {
+        Some((dir, "layer.tar")) => dir.rsplit('/').next().unwrap_or(dir),
+        Some((_, file)) => file,
+        None => path,
+    };
+    name.chars().take(12).collect()
 }
 
 /// A `RepoTags` entry: a reference with a tag (moby refuses anything else).

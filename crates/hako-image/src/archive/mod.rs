@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::Loaded;
+pub use load::{LayerProgress, Loaded};
 pub use save::SavePlan;
 
 /// One entry of `manifest.json`.

@@ -25,7 +25,7 @@ use crate::manifest::{
 };
 use crate::meta::{Lookup, lookup};
 use crate::reference::{AnyReference, Reference, parse_any};
-use crate::store::ImageStore;
+use crate::store::{ImageStore, ManifestKind, strict_match};
 use crate::unpack::{Compression, decompress};
 
 /// Configs carry histories; far below this.
@@ -60,12 +60,93 @@ impl ImageStore {
     /// with a tag saves that tag; a repository name alone saves every tag of it; an ID,
     /// an ID prefix or a digest reference saves the image without tags. Several names of
     /// one image give one image with all their tags.
+    ///
+    /// With `platform` (API 1.48), each image is replaced by its manifest for that
+    /// platform (the image itself, or another entry of the index it came from whose
+    /// content is all here); an image that has none fails the save with Docker's words.
     #[instrument(skip(self))]
-    pub fn prepare_save(&self, names: &[String]) -> Result<SavePlan> {
+    pub fn prepare_save(&self, names: &[String], platform: Option<&Platform>) -> Result<SavePlan> {
         if names.is_empty() {
             return Err(Error::invalid("save request", "no image names given"));
         }
         let _guard = self.gc_shared();
+        let (order, tags) = self.save_targets(names)?;
+        let (order, tags) = match platform {
+            Some(p) => self.save_platform(order, tags, p)?,
+            None => (order, tags),
+        };
+        self.build_plan(order, tags)
+    }
+
+    /// Each image's counterpart for `wanted`, tags carried over (two images of one index
+    /// may become one).
+    fn save_platform(
+        &self,
+        order: Vec<Digest>,
+        mut tags: HashMap<Digest, Vec<Reference>>,
+        wanted: &Platform,
+    ) -> Result<SaveTargets> {
+        let mut out_order: Vec<Digest> = Vec::new();
+        let mut out_tags: HashMap<Digest, Vec<Reference>> = HashMap::new();
+        for id in order {
+            let own = tags.remove(&id).unwrap_or_default();
+            let name = own
+                .first()
+                .map(Reference::familiar)
+                .unwrap_or_else(|| id.to_string());
+            let target = self.platform_counterpart(&id, wanted)?.ok_or_else(|| {
+                Error::PlatformNotProvided(format!(
+                    "no suitable export target found: image with reference {name} was found but does not provide the specified platform ({})",
+                    wanted.clone().normalize()
+                ))
+            })?;
+            let entry = out_tags.entry(target.clone()).or_insert_with(|| {
+                out_order.push(target.clone());
+                Vec::new()
+            });
+            for t in own {
+                if !entry.contains(&t) {
+                    entry.push(t);
+                }
+            }
+        }
+        Ok((out_order, out_tags))
+    }
+
+    /// The image for `wanted` among `id` and the other entries of its index, creating
+    /// the record of an entry whose content is all here but was never made an image.
+    /// The caller holds the shared collection guard.
+    fn platform_counterpart(&self, id: &Digest, wanted: &Platform) -> Result<Option<Digest>> {
+        let (own_platform, index) = {
+            let meta = self.read_meta();
+            let record = meta.images.get(id).ok_or_else(|| Error::ImageNotFound {
+                reference: id.to_string(),
+            })?;
+            (record.platform.clone(), record.index.clone())
+        };
+        if strict_match(wanted, &own_platform) {
+            return Ok(Some(id.clone()));
+        }
+        let Some(found) = self.platforms(id)? else {
+            return Ok(None);
+        };
+        let entry = found.manifests.into_iter().find(|e| {
+            e.kind == ManifestKind::Image
+                && e.available
+                && e.platform.as_ref().is_some_and(|p| strict_match(wanted, p))
+        });
+        let Some(entry) = entry else {
+            return Ok(None);
+        };
+        if let Some(image) = entry.image {
+            return Ok(Some(image));
+        }
+        let image = self.create_unguarded(&entry.descriptor, index.as_ref())?;
+        Ok(Some(image.id))
+    }
+
+    /// The images `names` resolve to, in order, with the tags each name contributes.
+    fn save_targets(&self, names: &[String]) -> Result<SaveTargets> {
         let meta = self.read_meta();
         let mut order: Vec<Digest> = Vec::new();
         let mut tags: HashMap<Digest, Vec<Reference>> = HashMap::new();
@@ -107,6 +188,20 @@ impl ImageStore {
                 },
             }
         }
+        Ok((order, tags))
+    }
+}
+
+/// Images in archive order and the tags each one gets.
+type SaveTargets = (Vec<Digest>, HashMap<Digest, Vec<Reference>>);
+
+impl ImageStore {
+    fn build_plan(
+        &self,
+        order: Vec<Digest>,
+        mut tags: HashMap<Digest, Vec<Reference>>,
+    ) -> Result<SavePlan> {
+        let meta = self.read_meta();
         let mut images = Vec::with_capacity(order.len());
         for id in order {
             let record = meta.images.get(&id).ok_or_else(|| Error::ImageNotFound {

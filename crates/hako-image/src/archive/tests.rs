@@ -36,7 +36,7 @@ fn imported(store: &ImageStore, name: &str) -> Digest {
 
 fn saved(store: &ImageStore, names: &[&str]) -> Vec<u8> {
     let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
-    let plan = store.prepare_save(&names).expect("plan");
+    let plan = store.prepare_save(&names, None).expect("plan");
     let mut out = Vec::new();
     plan.write_to(&mut out).expect("write");
     out
@@ -65,7 +65,9 @@ fn save_then_load_into_another_store_keeps_id_and_tag() {
     assert_eq!(manifest[0]["RepoTags"], serde_json::json!(["box:1"]));
     assert_eq!(manifest[0]["Config"], format!("blobs/sha256/{}", id.hex()));
     let (_b, dst) = store();
-    let loaded = dst.load_archive(&archive[..]).expect("load");
+    let loaded = dst
+        .load_archive(&archive[..], None, &mut |_| {})
+        .expect("load");
     assert_eq!(
         loaded,
         vec![Loaded::Tagged {
@@ -95,7 +97,7 @@ fn a_bare_repository_saves_every_tag_and_an_id_none() {
         serde_json::from_slice(&entry(&archive, "manifest.json")).expect("json");
     assert_eq!(manifest[0]["RepoTags"], serde_json::json!([]));
     assert!(matches!(
-        s.prepare_save(&["nothing:here".to_owned()]),
+        s.prepare_save(&["nothing:here".to_owned()], None),
         Err(crate::Error::ImageNotFound { .. })
     ));
 }
@@ -134,7 +136,9 @@ fn the_legacy_layout_with_a_symlinked_layer_loads() {
     b.append_link(&mut h, "two/layer.tar", "../one/layer.tar")
         .expect("link");
     let archive = b.into_inner().expect("tar");
-    let loaded = s.load_archive(&archive[..]).expect("load");
+    let loaded = s
+        .load_archive(&archive[..], None, &mut |_| {})
+        .expect("load");
     assert_eq!(loaded, vec![Loaded::Untagged(cid.clone())]);
     assert_eq!(s.get(&cid).expect("image").layers.len(), 2);
 }
@@ -190,7 +194,10 @@ fn bad_archives_are_refused_and_leave_no_image() {
         ),
     ];
     for (want, archive) in cases {
-        let err = s.load_archive(&archive[..]).expect_err(want).to_string();
+        let err = s
+            .load_archive(&archive[..], None, &mut |_| {})
+            .expect_err(want)
+            .to_string();
         assert!(err.contains(want), "{want}: {err}");
         assert!(
             s.list().expect("list").is_empty(),

@@ -245,7 +245,7 @@ impl ImageStore {
         Ok(Some(image))
     }
 
-    fn manifest_is_local(&self, desc: &Descriptor) -> Result<bool> {
+    pub(crate) fn manifest_is_local(&self, desc: &Descriptor) -> Result<bool> {
         if !self.content.contains(&desc.digest) {
             return Ok(false);
         }

@@ -8,15 +8,18 @@
 //!
 //! Submodules: [`create`] turns a manifest in the content store into an image (unpacking
 //! its layers), [`gc`] removes what no image or container needs, [`history`] answers
-//! `docker history` and [`prune`] `docker image prune`.
+//! `docker history`, [`prune`] `docker image prune` and [`platforms`] the manifests of a
+//! multi-platform image (`manifests=1`).
 
 mod create;
 mod gc;
 mod history;
+mod platforms;
 mod prune;
 
 pub(crate) use create::MAX_MANIFEST_SIZE;
 pub use history::HistoryEntry;
+pub use platforms::{ImagePlatforms, ManifestEntry, ManifestKind, strict_match};
 pub use prune::PruneReport;
 
 use std::path::{Path, PathBuf};
