@@ -442,6 +442,28 @@ fn network_verbs_and_port_print_like_docker() {
     assert!(f.stdout.contains(&format!("{n1} false\n")), "{}", f.stdout);
     assert!(!f.stdout.contains("host"), "{}", f.stdout);
 
+    // dangling: networks no running container uses; built-in ones never are.
+    let names_where = |filter: &str| {
+        d.hako(&["network", "ls", "--filter", filter, "--format", "{{.Name}}"])
+            .ok()
+            .stdout
+    };
+    assert_eq!(names_where("dangling=true"), format!("{n1}\n{n2}\n"));
+    assert_eq!(names_where("dangling=0"), "bridge\nhost\nnone\n");
+    let user = d
+        .hako(&["run", "-d", "--network", &n1, "busybox", "sleep", "100"])
+        .ok()
+        .stdout;
+    assert_eq!(names_where("dangling=1"), format!("{n2}\n"));
+    d.hako(&["rm", "-f", user.trim()]).ok();
+    let r = d.hako(&["network", "ls", "--filter", "dangling=maybe"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("invalid filter 'dangling=[maybe]'"),
+        "{}",
+        r.stderr
+    );
+
     // inspect.
     let i = d
         .hako(&[

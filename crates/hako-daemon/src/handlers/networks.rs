@@ -102,21 +102,40 @@ fn matches(n: &NetworkView, f: &hako_engine::filters::Filters) -> bool {
         })
 }
 
+/// The `dangling` filter as moby reads it: `Some(true)` keeps the networks no running
+/// container uses (built-in ones never are), `Some(false)` the others.
+fn dangling_only(f: &hako_engine::filters::Filters) -> Result<Option<bool>, ApiError> {
+    let values = f.get("dangling");
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let has = |v: &str| values.iter().any(|x| x == v);
+    if has("true") || has("1") {
+        Ok(Some(true))
+    } else if has("false") || has("0") {
+        Ok(Some(false))
+    } else {
+        Err(ApiError::invalid(format!(
+            "invalid filter 'dangling=[{}]'",
+            values.join(" ")
+        )))
+    }
+}
+
 /// `GET /networks`.
 #[instrument(skip_all)]
 pub async fn list(ctx: &Ctx, req: Request) -> Result<Response, ApiError> {
     let q: ListQuery = query::parse(req.uri())?;
     let f = query::filters(q.filters.as_ref());
     f.validate(&["dangling", "driver", "id", "label", "name", "scope", "type"])?;
-    if !f.get("dangling").is_empty() {
-        return Err(ApiError::not_implemented("the network filter 'dangling'"));
-    }
+    let dangling = dangling_only(&f)?;
     let nets: Vec<serde_json::Value> = ctx
         .engine
         .network_list()
         .await
         .iter()
         .filter(|n| matches(n, &f))
+        .filter(|n| dangling.is_none_or(|only| only == (!n.builtin && n.containers.is_empty())))
         .map(network_out)
         .collect();
     Ok(response::json(StatusCode::OK, &nets))
