@@ -3,14 +3,13 @@
 # same fixture busybox image, and prints medians and ratios. Both engines run on their own
 # sockets and data roots under a temp dir; everything started here is stopped on exit.
 #
-#   bench/run.sh [--runs N] [--quick]
+#   bench/run.sh [--runs N] [--quick]      (HAKO_BIN=path skips the release build)
 #
 # Needs root, ../shared/fixtures (busybox rootfs), hyperfine and docker.io (installed by
 # scripts/install-deps.sh --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-shared=${HAKO_SHARED:-$(cd .. && pwd)/shared}
+source bench/lib.sh
 RUNS=30
 MANY=50
 while [ $# -gt 0 ]; do
@@ -22,46 +21,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-bash scripts/install-deps.sh --bench
-"$shared/fixtures/install-deps" >/dev/null
-"$shared/fixtures/make-images" --quiet
-cargo build --release --locked -p hako >/dev/null 2>&1 || cargo build --release --locked -p hako
-HAKO=$PWD/target/release/hako
-ROOTFS=${HAKO_FIXTURES_DIR:-/var/cache/hako-fixtures}/rootfs/busybox-amd64.tar
-
-work=$(mktemp -d /tmp/hako-bench.XXXXXX)
-run=$(mktemp -d /tmp/hb.XXXXXX)          # short: monitor socket paths live under it
-hako_sock=$work/hako.sock
-peer_sock=$work/docker.sock
-pids=()
-cleanup() {
-  set +e
-  DOCKER_HOST=unix://$peer_sock docker rm -f $(DOCKER_HOST=unix://$peer_sock docker ps -aq 2>/dev/null) >/dev/null 2>&1
-  HAKO_HOST=unix://$hako_sock "$HAKO" rm -f $(HAKO_HOST=unix://$hako_sock "$HAKO" ps -aq 2>/dev/null) >/dev/null 2>&1
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-  # containerd started by dockerd exits with it; its mounts go with the data root.
-  grep -o "$work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$work" "$run"
-  rmdir /sys/fs/cgroup/*/hako-bench 2>/dev/null
-}
-trap cleanup EXIT
+bench_prepare images
 
 echo "== starting engines"
-"$HAKO" daemon --socket "$hako_sock" --data-root "$work/hako" --exec-root "$run" \
-  --cgroup-parent hako-bench --log-level warn >"$work/hako.log" 2>&1 &
-pids+=($!)
-hako_pid=$!
-dockerd --host "unix://$peer_sock" --data-root "$work/docker" --exec-root "$work/docker-exec" \
-  --pidfile "$work/docker.pid" --iptables=false --ip6tables=false --bridge=none \
-  --log-level warn >"$work/docker.log" 2>&1 &
-pids+=($!)
-docker_pid=$!
-for _ in $(seq 1 200); do
-  [ -S "$hako_sock" ] && [ -S "$peer_sock" ] && \
-    DOCKER_HOST=unix://$peer_sock docker version >/dev/null 2>&1 && break
-  sleep 0.1
-done
+bench_start_engines bench
 H() { HAKO_HOST=unix://$hako_sock "$HAKO" "$@"; }
 DH() { DOCKER_HOST=unix://$hako_sock docker "$@"; }
 DD() { DOCKER_HOST=unix://$peer_sock docker "$@"; }

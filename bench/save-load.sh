@@ -14,8 +14,7 @@
 # 720 vs 1668 ms (2.32). Re-measure on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-shared=${HAKO_SHARED:-$(cd .. && pwd)/shared}
+source bench/lib.sh
 RUNS=5
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,42 +24,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-bash scripts/install-deps.sh --bench
-"$shared/fixtures/install-deps" >/dev/null
-"$shared/fixtures/registry" start >/dev/null
-if [ -z "${HAKO_BIN:-}" ]; then
-  cargo build --release --locked -p hako >/dev/null 2>&1 || cargo build --release --locked -p hako
-fi
-HAKO=${HAKO_BIN:-$PWD/target/release/hako}
+bench_prepare registry
 IMAGE=127.0.0.1:5000/layered:latest
-
-work=$(mktemp -d /tmp/hako-slbench.XXXXXX)
-run=$(mktemp -d /tmp/hs.XXXXXX)
-hako_sock=$work/hako.sock
-peer_sock=$work/docker.sock
-pids=()
-cleanup() {
-  set +e
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-  grep -o "$work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$work" "$run"
-  rmdir /sys/fs/cgroup/*/hako-slbench 2>/dev/null
-}
-trap cleanup EXIT
-
-"$HAKO" daemon --socket "$hako_sock" --data-root "$work/hako" --exec-root "$run" \
-  --cgroup-parent hako-slbench --log-level warn >"$work/hako.log" 2>&1 &
-pids+=($!)
-dockerd --host "unix://$peer_sock" --data-root "$work/docker" --exec-root "$work/docker-exec" \
-  --pidfile "$work/docker.pid" --iptables=false --ip6tables=false --bridge=none \
-  --log-level warn >"$work/docker.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 200); do
-  [ -S "$hako_sock" ] && [ -S "$peer_sock" ] && \
-    DOCKER_HOST=unix://$peer_sock docker version >/dev/null 2>&1 && break
-  sleep 0.1
-done
+bench_start_engines slbench
 export HAKO_SOCK=$hako_sock PEER_SOCK=$peer_sock HAKO IMAGE WORK=$work
 HAKO_HOST=unix://$hako_sock "$HAKO" pull -q "$IMAGE" >/dev/null
 DOCKER_HOST=unix://$peer_sock docker pull -q "$IMAGE" >/dev/null
