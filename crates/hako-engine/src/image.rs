@@ -6,7 +6,7 @@ use crate::filters::Filters;
 
 pub use hako_image::Platform;
 pub use hako_image::archive::LayerProgress;
-pub use hako_image::manifest::{Descriptor, DescriptorPlatform};
+pub use hako_image::manifest::Descriptor;
 pub use hako_image::store::{ManifestEntry, ManifestKind};
 
 /// `GET /images/json`.

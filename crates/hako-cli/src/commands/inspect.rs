@@ -1,9 +1,12 @@
 //! `hako inspect`: low-level JSON of containers and images, or a `--format` per object.
 
+use super::create::tagged;
+use super::manifest::{Entry, render};
 use super::{Ctx, out};
 use crate::client::{Client, ClientError};
 use crate::error::StatusError;
 use crate::format::{self, GoTemplate, template};
+use hako_api_types::image::{ImageInspect, OciDescriptor};
 use serde_json::value::RawValue;
 
 #[derive(Debug, clap::Args)]
@@ -46,6 +49,83 @@ impl TypedArgs {
             names: self.names,
         }
     }
+}
+
+/// `image inspect`: the typed flags plus hako's `--platforms`.
+#[derive(Debug, clap::Args)]
+pub struct ImageArgs {
+    #[command(flatten)]
+    typed: TypedArgs,
+    /// Show the media type, digest and platforms of the image's index (or manifest),
+    /// and which platforms are here
+    #[arg(long, conflicts_with = "format")]
+    platforms: bool,
+}
+
+pub async fn run_image(ctx: &Ctx, a: ImageArgs) -> anyhow::Result<i32> {
+    if !a.platforms {
+        return run(ctx, a.typed.with_type("image")).await;
+    }
+    let client = ctx.client().await?;
+    let mut text = String::new();
+    let mut errors = Vec::new();
+    for name in &a.typed.names {
+        match client
+            .get_json::<ImageInspect>(&format!("/images/{name}/json?manifests=1"))
+            .await
+        {
+            Ok(found) => match platforms_text(name, &found) {
+                Some(t) => {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&t);
+                }
+                None => errors.push(format!("Error: {name}: the image has no manifest")),
+            },
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    out(&text)?;
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    Ok(if errors.is_empty() { 0 } else { 1 })
+}
+
+/// `hako manifest inspect`'s print of a local image: each manifest carries the platform
+/// the daemon found (its index entry's, else its config's) and whether it is here.
+fn platforms_text(name: &str, found: &ImageInspect) -> Option<String> {
+    let top = found.descriptor.as_ref()?;
+    let manifests: Vec<OciDescriptor> = found
+        .manifests
+        .iter()
+        .flatten()
+        .filter(|m| m.kind == "image")
+        .map(|m| {
+            let mut d = m.descriptor.clone();
+            if d.platform.is_none() {
+                d.platform = m.image_data.as_ref().map(|i| i.platform.clone());
+            }
+            d
+        })
+        .collect();
+    let available = found
+        .manifests
+        .iter()
+        .flatten()
+        .filter(|m| m.kind == "image");
+    let entries: Vec<Entry<'_>> = manifests
+        .iter()
+        .zip(available)
+        .map(|(d, m)| Entry {
+            descriptor: d,
+            available: Some(m.available),
+        })
+        .collect();
+    let is_id = name.starts_with("sha256:") || name.chars().all(|c| c.is_ascii_hexdigit());
+    let shown = if is_id { name.to_owned() } else { tagged(name) };
+    Some(render(&shown, top, &entries))
 }
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {

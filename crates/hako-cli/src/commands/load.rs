@@ -41,8 +41,10 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             v
         }
     };
+    // As docker's CLI: progress only for a terminal.
+    let terminal = std::io::stdout().is_terminal();
     let q = ImageLoadQuery {
-        quiet: a.quiet,
+        quiet: a.quiet || !terminal,
         platform: a
             .platform
             .as_deref()
@@ -67,6 +69,14 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
         if let Some(err) = m.error_message() {
             out(&printed)?;
             return Err(StatusError::new(1, err.to_owned()).into());
+        }
+        if let (Some(status), Some(id), Some(d)) = (&m.status, &m.id, &m.progress_detail) {
+            // One line per layer, redrawn in place until it is complete.
+            let (cur, total) = (d.current.unwrap_or(0), d.total.unwrap_or(0));
+            let end = if cur >= total { "\n" } else { "\r" };
+            print!("{id}: {status} {cur}/{total} bytes{end}");
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
         }
         if let Some(s) = m.stream {
             printed.push_str(&s);

@@ -5,7 +5,7 @@
 use super::create::tagged;
 use super::pull::registry_auth;
 use super::{Ctx, out};
-use hako_api_types::image::{DistributionInspect, OciPlatform};
+use hako_api_types::image::{DistributionInspect, OciDescriptor, OciPlatform};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
@@ -40,8 +40,23 @@ pub async fn run(ctx: &Ctx, c: Cmd) -> anyhow::Result<i32> {
     let resp = crate::client::transport::check_status(resp).await?;
     let body = crate::client::transport::read_body(resp).await?;
     let found: DistributionInspect = serde_json::from_slice(&body)?;
-    out(&render(&name, &found))?;
+    let entries: Vec<Entry<'_>> = found
+        .manifests
+        .iter()
+        .map(|m| Entry {
+            descriptor: m,
+            available: None,
+        })
+        .collect();
+    out(&render(&name, &found.descriptor, &entries))?;
     Ok(0)
+}
+
+/// One manifest to print; `available` is shown for local images (`hako image inspect
+/// --platforms`).
+pub struct Entry<'a> {
+    pub descriptor: &'a OciDescriptor,
+    pub available: Option<bool>,
 }
 
 fn platform(p: &OciPlatform) -> String {
@@ -53,15 +68,16 @@ fn platform(p: &OciPlatform) -> String {
     s
 }
 
-fn render(name: &str, found: &DistributionInspect) -> String {
-    let d = &found.descriptor;
+/// What `docker buildx imagetools inspect` prints: the top descriptor, then each
+/// manifest (or the platform alone when the name is a single manifest).
+pub fn render(name: &str, d: &OciDescriptor, manifests: &[Entry<'_>]) -> String {
     let mut s = format!(
         "Name:      {name}\nMediaType: {}\nDigest:    {}\n",
         d.media_type, d.digest
     );
-    let single = found.manifests.len() == 1 && found.manifests[0].digest == d.digest;
+    let single = manifests.len() == 1 && manifests[0].descriptor.digest == d.digest;
     if single {
-        if let Some(p) = &found.manifests[0].platform {
+        if let Some(p) = &manifests[0].descriptor.platform {
             s.push_str(&format!("Platform:  {}\n", platform(p)));
         }
         return s;
@@ -72,7 +88,8 @@ fn render(name: &str, found: &DistributionInspect) -> String {
         _ => repo,
     };
     s.push_str("\nManifests:\n");
-    for (i, m) in found.manifests.iter().enumerate() {
+    for (i, e) in manifests.iter().enumerate() {
+        let m = e.descriptor;
         if i > 0 {
             s.push('\n');
         }
@@ -82,6 +99,9 @@ fn render(name: &str, found: &DistributionInspect) -> String {
         ));
         if let Some(p) = &m.platform {
             s.push_str(&format!("  Platform:  {}\n", platform(p)));
+        }
+        if let Some(a) = e.available {
+            s.push_str(&format!("  Available: {}\n", if a { "yes" } else { "no" }));
         }
     }
     s

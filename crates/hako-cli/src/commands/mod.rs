@@ -261,7 +261,7 @@ enum ImageCmd {
     /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
     Tag(pull::TagArgs),
     /// Display detailed information on one or more images
-    Inspect(inspect::TypedArgs),
+    Inspect(inspect::ImageArgs),
     /// Show the history of an image
     History(commit::HistoryArgs),
     /// Remove unused images
@@ -447,9 +447,7 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Container(ContainerCmd::Inspect(a)) => {
             (None, inspect::run(ctx, a.with_type("container")).await)
         }
-        Command::Image(ImageCmd::Inspect(a)) => {
-            (None, inspect::run(ctx, a.with_type("image")).await)
-        }
+        Command::Image(ImageCmd::Inspect(a)) => (None, inspect::run_image(ctx, a).await),
         Command::Wait(a) | Command::Container(ContainerCmd::Wait(a)) => {
             (None, wait::run(ctx, a).await)
         }

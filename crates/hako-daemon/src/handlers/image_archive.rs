@@ -6,7 +6,7 @@ use hako_api_types::progress::{JsonMessage, JsonProgress};
 use hako_api_types::query::{ImageLoadQuery, ImageSaveQuery};
 use hako_engine::container::archive::TarStream;
 use hako_engine::container::options::BoxRead;
-use hako_engine::image::{DescriptorPlatform, LayerProgress, Platform};
+use hako_engine::image::{LayerProgress, Platform};
 use http::StatusCode;
 use http_body_util::BodyExt;
 use tokio_util::io::StreamReader;
@@ -69,13 +69,24 @@ fn one_platform(values: &[String]) -> Result<Option<Platform>, ApiError> {
     }
 }
 
+/// An OCI platform object as clients send it; absent fields are empty, as Go reads them.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct WirePlatform {
+    architecture: String,
+    os: String,
+    #[serde(rename = "os.version")]
+    os_version: String,
+    #[serde(rename = "os.features")]
+    os_features: Vec<String>,
+    variant: String,
+}
+
 /// moby's `DecodePlatform`, with its words.
 fn decode_platform(json: &str) -> Result<Platform, ApiError> {
-    let p: DescriptorPlatform = serde_json::from_str(json)
+    let p: WirePlatform = serde_json::from_str(json)
         .map_err(|e| ApiError::invalid(format!("failed to parse platform: {e}")))?;
-    let optional = p.variant.as_deref().is_some_and(|v| !v.is_empty())
-        || p.os_version.as_deref().is_some_and(|v| !v.is_empty())
-        || !p.os_features.is_empty();
+    let optional = !p.variant.is_empty() || !p.os_version.is_empty() || !p.os_features.is_empty();
     if p.os.is_empty() && p.architecture.is_empty() && optional {
         return Err(ApiError::invalid(
             "optional platform fields provided, but OS and Architecture are missing",
@@ -86,7 +97,13 @@ fn decode_platform(json: &str) -> Result<Platform, ApiError> {
             "both OS and Architecture must be provided",
         ));
     }
-    Ok(p.to_platform())
+    Ok(Platform {
+        os: p.os,
+        architecture: p.architecture,
+        variant: p.variant,
+        os_version: p.os_version,
+        os_features: p.os_features,
+    })
 }
 
 /// `POST /images/load?quiet=&platform=`.

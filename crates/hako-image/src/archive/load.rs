@@ -1,7 +1,7 @@
 //! `docker load`: one pass over the archive into memory and the content store, then one
 //! image per `manifest.json` entry (or per `index.json` entry for a plain OCI archive).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read};
 
 use tracing::{info, instrument, warn};
@@ -69,6 +69,8 @@ enum Stored {
 
 struct Archive {
     files: HashMap<String, Stored>,
+    /// Files whose progress was reported as they streamed by.
+    streamed: HashSet<String>,
 }
 
 impl ImageStore {
@@ -123,6 +125,9 @@ impl ImageStore {
             }
             for item in &items {
                 for layer in &item.layers {
+                    if normalise(layer).is_some_and(|p| archive.streamed.contains(&p)) {
+                        continue;
+                    }
                     let total = archive.size(self, layer)?;
                     progress(LayerProgress {
                         id: progress_id(layer),
@@ -181,6 +186,7 @@ impl ImageStore {
         let (_, stream) = decompress(reader)?;
         let mut tar = tar::Archive::new(stream);
         let mut files = HashMap::new();
+        let mut streamed = HashSet::new();
         let mut in_memory = 0u64;
         let entries = tar.entries().map_err(|e| read_error("archive", e))?;
         for entry in entries {
@@ -251,9 +257,10 @@ impl ImageStore {
             };
             io::copy(&mut counted, &mut w).map_err(|e| read_error("archive entry", e))?;
             let digest = w.commit()?;
+            streamed.insert(path.clone());
             files.insert(path, Stored::Blob(digest));
         }
-        Ok(Archive { files })
+        Ok(Archive { files, streamed })
     }
 
     /// Creates the image of one `manifest.json` entry.
