@@ -24,9 +24,11 @@
 //! - [`manifest`]: OCI and Docker schema2 manifests and indexes, the image config (Docker's
 //!   superset, exact bytes kept), platforms and platform selection.
 //! - [`reference`]: Docker's reference grammar, normalisation and familiar form.
-//! - [`registry`]: the Registry HTTP API v2 client (auth, TLS, manifests, blobs) and
-//!   [`ImageStore::pull`].
-//! - [`unpack`]: safe, streaming layer extraction into overlayfs form.
+//! - [`registry`]: the Registry HTTP API v2 client (auth, TLS, manifests, blobs, uploads
+//!   whole or in chunks), [`ImageStore::pull`] (one fetch per layer blob however many
+//!   pulls need it at once) and [`ImageStore::push`] / [`ImageStore::push_all_tags`].
+//! - [`unpack`]: safe, streaming layer extraction into overlayfs form, bounded against
+//!   decompression bombs ([`unpack::LayerLimits`]).
 //! - [`snapshot`]: unpacked layers by chain ID (`snapshots/<chain>/fs`), collected when
 //!   unused.
 //! - [`meta`]: image records and references under `meta/`, and `docker rmi` semantics.

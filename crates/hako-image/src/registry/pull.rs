@@ -9,7 +9,7 @@
 //! the missing layers again. Layers run on up to [`PullOptions::max_concurrent`] threads
 //! (Docker's default is 3). Layers whose snapshot exists are skipped ("Already exists").
 //!
-//! Concurrent pulls needing one layer blob fetch it once ([`super::inflight`]): the others
+//! Concurrent pulls needing one layer blob fetch it once (`registry/inflight.rs`): the others
 //! report "Waiting" until that fetch ends, then find the layer there, or fetch it
 //! themselves if it failed.
 

@@ -251,3 +251,40 @@ fn read_error(digest: &Digest, source: std::io::Error) -> Error {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_range(range: Option<&str>) -> Response<ureq::Body> {
+        let mut b = ureq::http::Response::builder();
+        if let Some(r) = range {
+            b = b.header("Range", r);
+        }
+        b.body(ureq::Body::builder().data("")).expect("response")
+    }
+
+    #[test]
+    fn the_registry_range_is_the_offset_after_its_last_byte() {
+        assert_eq!(received(&with_range(Some("0-16777215"))), Some(16 << 20));
+        assert_eq!(received(&with_range(Some("bytes=0-99"))), Some(100));
+        // distribution's answer for an empty upload.
+        assert_eq!(received(&with_range(Some("0-0"))), Some(0));
+        assert_eq!(received(&with_range(Some("5-9"))), None);
+        assert_eq!(received(&with_range(Some("junk"))), None);
+        assert_eq!(received(&with_range(None)), None);
+    }
+
+    #[test]
+    fn the_digest_joins_the_location_query() {
+        let d = Digest::of(b"x");
+        assert_eq!(
+            with_digest("http://r/v2/a/blobs/uploads/u?_state=s", &d),
+            format!("http://r/v2/a/blobs/uploads/u?_state=s&digest={d}")
+        );
+        assert_eq!(
+            with_digest("http://r/v2/a/blobs/uploads/u", &d),
+            format!("http://r/v2/a/blobs/uploads/u?digest={d}")
+        );
+    }
+}

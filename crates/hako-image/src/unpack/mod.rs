@@ -15,7 +15,7 @@
 //! modes (with setuid/setgid/sticky), mtimes, xattrs, devices and fifos are restored;
 //! owners and device nodes need root (see [`UnpackOptions::same_owner`]).
 //!
-//! Decompression is bounded ([`bound`]): a layer expanding past
+//! Decompression is bounded (`bound.rs`): a layer expanding past
 //! [`UnpackOptions::limits`] fails with [`Error::LayerTooLarge`] as soon as it crosses.
 
 mod bound;
