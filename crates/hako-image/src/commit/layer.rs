@@ -3,9 +3,9 @@
 //! (a 0/0 character device `NAME` becomes an empty `.wh.NAME`, a directory with
 //! `trusted.overlay.opaque=y` gets a `.wh..wh..opq` entry after its own).
 //!
-//! Entries are written in sorted order with owners, modes and times kept, so that the same
-//! upper directory always gives the same diff ID. Hard links inside the upper directory
-//! stay hard links.
+//! Entries are written in sorted order with owners, modes, times and extended attributes
+//! (PAX `SCHILY.xattr.*`, as Docker writes them) kept, so that the same upper directory
+//! always gives the same diff ID. Hard links inside the upper directory stay hard links.
 
 use std::collections::HashMap;
 use std::fs;
@@ -21,6 +21,12 @@ const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
 /// The xattrs overlayfs marks opaque directories with (privileged and `userxattr` mounts).
 const OPAQUE_XATTRS: [&str; 2] = ["trusted.overlay.opaque", "user.overlay.opaque"];
+/// overlayfs' own attributes on upper-directory files; never part of a layer.
+const OVERLAY_XATTR_PREFIXES: [&str; 2] = ["trusted.overlay.", "user.overlay."];
+const PAX_XATTR_PREFIX: &str = "SCHILY.xattr.";
+/// Linux's bounds on a file's xattr name list and on one value.
+const XATTR_LIST_MAX: usize = 64 << 10;
+const XATTR_SIZE_MAX: usize = 64 << 10;
 
 /// What [`write_diff`] produced.
 #[derive(Debug, Clone)]
@@ -88,14 +94,14 @@ impl<W: Write> Walk<'_, W> {
                 let marker = format!("{rel}{WHITEOUT_PREFIX}{name_str}");
                 self.empty_file(&marker, &md)?;
             } else if ft.is_dir() {
-                self.append(&md, &format!("{rel_path}/"), None, None)?;
+                self.append(&path, &md, &format!("{rel_path}/"), None, None)?;
                 if is_opaque(&path) {
                     self.empty_file(&format!("{rel_path}/{OPAQUE_MARKER}"), &md)?;
                 }
                 self.dir(&path, &format!("{rel_path}/"))?;
             } else if ft.is_symlink() {
                 let target = fs::read_link(&path)?;
-                self.append(&md, &rel_path, Some(&target), None)?;
+                self.append(&path, &md, &rel_path, Some(&target), None)?;
             } else if ft.is_file() {
                 if md.nlink() > 1 {
                     let key = (md.dev(), md.ino());
@@ -110,10 +116,10 @@ impl<W: Write> Walk<'_, W> {
                     self.links.insert(key, rel_path.clone());
                 }
                 let file = fs::File::open(&path)?;
-                self.append(&md, &rel_path, None, Some(file))?;
+                self.append(&path, &md, &rel_path, None, Some(file))?;
             } else {
                 // Devices, fifos, sockets: header only.
-                self.append(&md, &rel_path, None, None)?;
+                self.append(&path, &md, &rel_path, None, None)?;
             }
         }
         Ok(())
@@ -121,11 +127,21 @@ impl<W: Write> Walk<'_, W> {
 
     fn append(
         &mut self,
+        path: &Path,
         md: &fs::Metadata,
         name: &str,
         link: Option<&Path>,
         data: Option<fs::File>,
     ) -> io::Result<()> {
+        let xattrs = xattrs(path)?;
+        if !xattrs.is_empty() {
+            let records: Vec<(String, &[u8])> = xattrs
+                .iter()
+                .map(|(k, v)| (format!("{PAX_XATTR_PREFIX}{k}"), v.as_slice()))
+                .collect();
+            self.builder
+                .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), *v)))?;
+        }
         let mut h = header(md);
         self.entries += 1;
         match (link, data) {
@@ -153,6 +169,50 @@ fn header(md: &fs::Metadata) -> Header {
     let mut h = Header::new_gnu();
     h.set_metadata_in_mode(md, HeaderMode::Complete);
     h
+}
+
+/// A file's extended attributes, sorted by name, as Docker's archives carry them (PAX
+/// `SCHILY.xattr.NAME`): `user.*`, `security.capability` and the rest, but not
+/// overlayfs' own marks (`trusted.overlay.*`, `user.overlay.*` on `userxattr` mounts),
+/// which describe the upper directory, not the container's files.
+fn xattrs(path: &Path) -> io::Result<Vec<(String, Vec<u8>)>> {
+    let mut names = vec![0u8; 1024];
+    let len = loop {
+        match rustix::fs::llistxattr(path, &mut names[..]) {
+            Ok(n) => break n,
+            Err(rustix::io::Errno::RANGE) if names.len() < XATTR_LIST_MAX => {
+                names.resize(names.len() * 4, 0);
+            }
+            // Filesystems without xattrs have none to keep.
+            Err(rustix::io::Errno::NOTSUP) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let mut out = Vec::new();
+    for raw in names[..len].split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = String::from_utf8_lossy(raw).into_owned();
+        if OVERLAY_XATTR_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            continue;
+        }
+        let mut value = vec![0u8; 256];
+        let n = loop {
+            match rustix::fs::lgetxattr(path, raw, &mut value[..]) {
+                Ok(n) => break n,
+                Err(rustix::io::Errno::RANGE) if value.len() < XATTR_SIZE_MAX => {
+                    value.resize(value.len() * 4, 0);
+                }
+                // Removed between the list and the read.
+                Err(rustix::io::Errno::NODATA) => break usize::MAX,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if n != usize::MAX {
+            value.truncate(n);
+            out.push((name, value));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn is_opaque(dir: &Path) -> bool {
@@ -229,6 +289,41 @@ mod tests {
         // Same input, same digest.
         let (again, _) = write_diff(up, &["/hostname-target".to_owned()], Vec::new()).unwrap();
         assert_eq!(again.diff_id, stats.diff_id);
+    }
+
+    #[test]
+    fn xattrs_become_pax_records_but_overlay_marks_do_not() {
+        // Beside the target dir rather than in /tmp, which may be a tmpfs without user
+        // xattrs.
+        let t = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let up = t.path();
+        fs::write(up.join("f"), b"x").unwrap();
+        let set = |name: &str, value: &[u8]| {
+            rustix::fs::lsetxattr(up.join("f"), name, value, rustix::fs::XattrFlags::empty())
+        };
+        if set("user.hako", b"yes").is_err() {
+            return; // no user xattrs on this filesystem
+        }
+        let overlay_mark =
+            rustix::process::geteuid().is_root() && set("trusted.overlay.origin", b"\x00").is_ok();
+        let (_, bytes) = write_diff(up, &[], Vec::new()).unwrap();
+        let mut a = tar::Archive::new(&bytes[..]);
+        let mut e = a.entries().unwrap().next().unwrap().unwrap();
+        assert_eq!(e.path().unwrap().to_string_lossy(), "f");
+        let records: Vec<(String, Vec<u8>)> = e
+            .pax_extensions()
+            .unwrap()
+            .expect("pax records")
+            .map(|r| {
+                let r = r.unwrap();
+                (r.key().unwrap().to_owned(), r.value_bytes().to_vec())
+            })
+            .collect();
+        assert_eq!(
+            records,
+            vec![("SCHILY.xattr.user.hako".to_owned(), b"yes".to_vec())],
+            "overlay mark set: {overlay_mark}"
+        );
     }
 
     #[test]
