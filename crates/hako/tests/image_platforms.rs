@@ -321,6 +321,13 @@ fn load_streams_layer_progress_unless_quiet() {
     let detail = &last["progressDetail"];
     assert!(detail["total"].as_i64().unwrap_or(0) > 0, "{last}");
     assert_eq!(detail["current"], detail["total"], "{last}");
+    // moby's pre-rendered bar, full at the end.
+    let bar = last["progress"].as_str().unwrap_or_default();
+    assert!(
+        bar.starts_with(&format!("[{}>", "=".repeat(49)))
+            || bar.starts_with(&format!("[{}]", "=".repeat(50))),
+        "{last}"
+    );
     assert_eq!(
         lines.last().unwrap()["stream"],
         "Loaded image: busybox:latest\n",

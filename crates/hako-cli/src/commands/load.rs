@@ -63,6 +63,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
         .await?;
     let mut lines = BodyLines::new(resp);
     let mut printed = String::new();
+    let mut view = super::pull::View::new(super::pull::Output::Bars);
     while let Some(line) = lines.next_line().await? {
         let m: JsonMessage =
             serde_json::from_slice(&line).map_err(|e| ClientError::Decode(e.to_string()))?;
@@ -70,14 +71,8 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             out(&printed)?;
             return Err(StatusError::new(1, err.to_owned()).into());
         }
-        if let (Some(status), Some(id), Some(d)) = (&m.status, &m.id, &m.progress_detail) {
-            // One line per layer, redrawn in place until it is complete.
-            let (cur, total) = (d.current.unwrap_or(0), d.total.unwrap_or(0));
-            let end = if cur >= total { "\n" } else { "\r" };
-            print!("{id}: {status} {cur}/{total} bytes{end}");
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
-        }
+        // Layer bars (only sent when not quiet, i.e. to a terminal), drawn as pull's.
+        view.show(&m);
         if let Some(s) = m.stream {
             printed.push_str(&s);
         }

@@ -243,21 +243,21 @@ pub async fn tag_run(ctx: &Ctx, a: TagArgs) -> anyhow::Result<i32> {
 /// Progress display state: moby's `DisplayJSONMessagesStream`. On a terminal each layer
 /// keeps its own line, redrawn in place (cursor up, clear line) as its status changes;
 /// otherwise every status change is one line and byte counts are left out.
-struct View {
+pub(crate) struct View {
     out: Output,
     /// Layer IDs in the order their lines were printed.
     lines: Vec<String>,
 }
 
 impl View {
-    fn new(out: Output) -> View {
+    pub(crate) fn new(out: Output) -> View {
         View {
             out,
             lines: Vec::new(),
         }
     }
 
-    fn show(&mut self, m: &JsonMessage) {
+    pub(crate) fn show(&mut self, m: &JsonMessage) {
         let Some(status) = m.status.as_deref() else {
             return;
         };
@@ -297,7 +297,7 @@ impl View {
         let _ = o.flush();
     }
 
-    fn finish(&mut self) {}
+    pub(crate) fn finish(&mut self) {}
 }
 
 #[cfg(test)]

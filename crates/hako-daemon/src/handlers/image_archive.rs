@@ -201,6 +201,7 @@ fn layer_message(p: &LayerProgress) -> JsonMessage {
             total: i64::try_from(p.total).ok(),
             ..JsonProgress::default()
         }),
+        progress: Some(super::image_pull::bar(p.current, p.total)),
         id: Some(p.id.clone()),
         ..JsonMessage::default()
     }

@@ -337,7 +337,7 @@ fn error_message(text: &str) -> JsonMessage {
 }
 
 /// The pre-rendered bar of moby's `JSONProgress.String()`: `[====>     ]  1.2MB/3.4MB`.
-fn bar(current: u64, total: u64) -> String {
+pub(crate) fn bar(current: u64, total: u64) -> String {
     const WIDTH: u64 = 50;
     let filled = (current.min(total) * WIDTH).checked_div(total).unwrap_or(0) as usize;
     let mut b = "=".repeat(filled);
