@@ -3,15 +3,27 @@
 use super::host::Host;
 use super::{ClientError, connect_reason};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use hako_api_types::{ApiVersion, ErrorResponse};
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
+
+/// A request body: bytes we hold, or a reader sent as it is read (chunked), so that an
+/// image or a directory tree of any size goes out without being held in memory.
+pub type ReqBody = UnsyncBoxBody<Bytes, std::io::Error>;
+
+fn full(bytes: Bytes) -> ReqBody {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
 
 /// Any connection to the daemon.
 trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
@@ -46,7 +58,7 @@ impl Client {
                 .method(method)
                 .uri("/_ping")
                 .header(http::header::HOST, HOST_HEADER)
-                .body(Full::new(Bytes::new()))
+                .body(full(Bytes::new()))
                 .map_err(|e| ClientError::Request(e.to_string()))?;
             let resp = c.send_raw(req, false).await?;
             server = resp
@@ -89,7 +101,7 @@ impl Client {
         path: &str,
         body: Option<Vec<u8>>,
         content_type: &str,
-    ) -> Result<Request<Full<Bytes>>, ClientError> {
+    ) -> Result<Request<ReqBody>, ClientError> {
         let mut b = Request::builder()
             .method(method)
             .uri(self.url(path))
@@ -101,9 +113,9 @@ impl Client {
         let body = match body {
             Some(v) => {
                 b = b.header(http::header::CONTENT_TYPE, content_type);
-                Full::new(Bytes::from(v))
+                full(Bytes::from(v))
             }
-            None => Full::new(Bytes::new()),
+            None => full(Bytes::new()),
         };
         b.body(body)
             .map_err(|e| ClientError::Request(e.to_string()))
@@ -113,7 +125,7 @@ impl Client {
     /// response body (or the upgraded stream) is dropped.
     pub(crate) async fn send_raw(
         &self,
-        req: Request<Full<Bytes>>,
+        req: Request<ReqBody>,
         upgrades: bool,
     ) -> Result<Response<Incoming>, ClientError> {
         let connect_err = |source: std::io::Error| ClientError::Connect {
@@ -174,6 +186,25 @@ impl Client {
         content_type: &str,
     ) -> Result<Response<Incoming>, ClientError> {
         let req = self.build(method, path, Some(body), content_type)?;
+        let resp = self.send_raw(req, false).await?;
+        check_status(resp).await
+    }
+
+    /// Sends what `reader` yields as the body, as it is read.
+    pub async fn request_stream<R>(
+        &self,
+        method: Method,
+        path: &str,
+        reader: R,
+        content_type: &str,
+    ) -> Result<Response<Incoming>, ClientError>
+    where
+        R: AsyncRead + Send + 'static,
+    {
+        let mut req = self.build(method, path, Some(Vec::new()), content_type)?;
+        let frames = tokio_util::io::ReaderStream::new(reader)
+            .map(|chunk| chunk.map(hyper::body::Frame::data));
+        *req.body_mut() = StreamBody::new(frames).boxed_unsync();
         let resp = self.send_raw(req, false).await?;
         check_status(resp).await
     }

@@ -6,7 +6,7 @@ use crate::client::stream::BodyLines;
 use crate::error::StatusError;
 use hako_api_types::progress::JsonMessage;
 use hako_api_types::query::ImageCreateQuery;
-use std::io::Read;
+use tokio::io::AsyncRead;
 
 #[derive(Debug, clap::Args)]
 #[command(override_usage = "hako import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]")]
@@ -30,19 +30,20 @@ pub struct Args {
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
     let remote = a.source.starts_with("http://") || a.source.starts_with("https://");
-    let body = if remote {
+    // The tarball goes out as it is read: it may be bigger than memory.
+    let body: Option<Box<dyn AsyncRead + Send + Unpin>> = if remote {
         None
     } else if a.source == "-" {
-        let mut v = Vec::new();
-        std::io::stdin().read_to_end(&mut v)?;
-        Some(v)
+        Some(Box::new(tokio::io::stdin()))
     } else {
-        Some(std::fs::read(&a.source).map_err(|e| {
-            StatusError::new(
-                1,
-                format!("open {}: {}", a.source, e.to_string().to_lowercase()),
-            )
-        })?)
+        Some(Box::new(tokio::fs::File::open(&a.source).await.map_err(
+            |e| {
+                StatusError::new(
+                    1,
+                    format!("open {}: {}", a.source, e.to_string().to_lowercase()),
+                )
+            },
+        )?))
     };
     let (repo, tag) = match &a.reference {
         None => (None, None),
@@ -71,7 +72,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
     let resp = match body {
         Some(b) => {
             client
-                .request_with_type(http::Method::POST, &path, b, "application/x-tar")
+                .request_stream(http::Method::POST, &path, b, "application/x-tar")
                 .await?
         }
         None => client.request(http::Method::POST, &path, None).await?,
