@@ -559,3 +559,49 @@ fn exits_while_the_daemon_is_down_are_recorded_at_restart() {
     );
     d.assert_clean();
 }
+
+/// Two pulls need the same layer; the one downloading it fails half-way (its registry
+/// dies) while the other waits for it: the waiting pull then downloads the layer itself
+/// and completes, and the store holds the image whole.
+#[test]
+fn a_pull_waiting_on_a_download_that_fails_fetches_the_layer_itself() {
+    let fixtures = common::start_registry(&[]);
+    let d = Daemon::start();
+    let proxy = StallingProxy::start("127.0.0.1:5000".parse().unwrap(), 2 << 20);
+    let first = pull_in_background(&d, &format!("{}/layered", proxy.host()));
+    let ingest = d.image_root().join("content/ingest");
+    let stuck = eventually(Duration::from_secs(30), || {
+        (proxy.stalled.load(Ordering::SeqCst) && !entries(&ingest).is_empty()).then_some(())
+    });
+    assert!(
+        stuck.is_some(),
+        "the first pull never got stuck\n{}",
+        d.log()
+    );
+
+    // The same blobs straight from the registry: the big layer is the first pull's.
+    let direct = "127.0.0.1:5000/layered";
+    let second = pull_in_background(&d, direct);
+    let waiting = eventually(Duration::from_secs(30), || {
+        d.log()
+            .contains("waiting for another pull's download of this layer")
+            .then_some(())
+    });
+    assert!(
+        waiting.is_some(),
+        "the second pull never waited\n{}",
+        d.log()
+    );
+    proxy.dead.store(true, Ordering::SeqCst);
+
+    let first = first.join().expect("first pull");
+    assert_ne!(first.code, 0, "{first:?}");
+    let second = second.join().expect("second pull");
+    assert_eq!(second.code, 0, "{second:?}\n{}", d.log());
+    assert!(second.stdout.contains(": Waiting"), "{second:?}");
+    assert!(second.stdout.contains(": Pull complete"), "{second:?}");
+    assert!(entries(&ingest).is_empty(), "{:?}", entries(&ingest));
+    assert_images_usable(&d);
+    assert_layered_intact(&d, &fixtures, direct);
+    d.assert_clean();
+}

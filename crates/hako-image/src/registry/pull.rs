@@ -347,6 +347,7 @@ impl ImageStore {
                 Ok(claim) => break claim,
                 Err(flight) => {
                     if !waited {
+                        info!(layer = %job.desc.digest, "waiting for another pull's download of this layer");
                         events(PullEvent::Waiting { id: id.clone() });
                         waited = true;
                     }
