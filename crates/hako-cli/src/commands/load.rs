@@ -1,6 +1,8 @@
 //! `hako load` / `hako image load`: images from a `docker save` archive (file or stdin).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
+
+use tokio::io::AsyncRead;
 
 use hako_api_types::progress::JsonMessage;
 use hako_api_types::query::ImageLoadQuery;
@@ -25,10 +27,11 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
-    let body = match &a.input {
-        Some(path) => std::fs::read(path).map_err(|e| {
+    // The archive goes out as it is read: it may be bigger than memory.
+    let body: Box<dyn AsyncRead + Send + Unpin> = match &a.input {
+        Some(path) => Box::new(tokio::fs::File::open(path).await.map_err(|e| {
             StatusError::new(1, format!("open {path}: {}", e.to_string().to_lowercase()))
-        })?,
+        })?),
         None => {
             if std::io::stdin().is_terminal() {
                 // The docker CLI's words.
@@ -36,9 +39,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
                     StatusError::new(1, "requested load from stdin, but stdin is empty").into(),
                 );
             }
-            let mut v = Vec::new();
-            std::io::stdin().read_to_end(&mut v)?;
-            v
+            Box::new(tokio::io::stdin())
         }
     };
     // As docker's CLI: progress only for a terminal.
@@ -54,7 +55,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
     let query = serde_urlencoded::to_string(&q).map_err(|e| ClientError::Request(e.to_string()))?;
     let client = ctx.client().await?;
     let resp = client
-        .request_with_type(
+        .request_stream(
             http::Method::POST,
             &format!("/images/load?{query}"),
             body,
