@@ -123,6 +123,36 @@ fn multi_arch_pull_lists_every_platform_with_the_pulled_one_here() {
         ));
     }
     assert_eq!(out, want);
+
+    let tree = d.hako(&["images", "--tree"]).ok().stdout;
+    let lines: Vec<&str> = tree.lines().collect();
+    assert!(
+        lines[0].starts_with("WARNING: This is an experimental feature."),
+        "{tree}"
+    );
+    assert!(
+        lines[1].starts_with("IMAGE ") && lines[1].ends_with("DISK USAGE   CONTENT SIZE   USED"),
+        "{tree}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{BUSYBOX}:latest ")),
+        "{tree}"
+    );
+    assert!(
+        lines[2].contains(&entries[0].2[7..19]) && lines[2].contains('✔'),
+        "{tree}"
+    );
+    for (i, (platform, digest, _)) in entries.iter().enumerate() {
+        let line = lines[3 + i];
+        let branch = if i + 1 == entries.len() {
+            "└─ "
+        } else {
+            "├─ "
+        };
+        assert!(line.starts_with(&format!("{branch}{platform} ")), "{tree}");
+        assert!(line.contains(&digest[7..19]), "{tree}");
+        assert_eq!(line.contains('✔'), platform == "linux/amd64", "{tree}");
+    }
     d.assert_clean();
 }
 

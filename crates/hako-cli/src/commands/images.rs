@@ -35,6 +35,9 @@ pub struct Args {
     /// Only show image IDs
     #[arg(short = 'q', long)]
     quiet: bool,
+    /// List multi-platform images as a tree (EXPERIMENTAL)
+    #[arg(long, conflicts_with_all = ["format", "quiet", "digests"])]
+    tree: bool,
     /// Repository[:tag]
     #[arg(value_name = "REPOSITORY[:TAG]")]
     reference: Option<String>,
@@ -57,6 +60,7 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
     let q = ImageListQuery {
         all: a.all,
         filters: (!filters.is_empty()).then_some(filters),
+        manifests: a.tree,
         ..Default::default()
     };
     let client = ctx.client().await?;
@@ -67,6 +71,15 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
         format!("/images/json?{q}")
     };
     let list: Vec<ImageSummary> = client.get_json(&path).await?;
+    if a.tree {
+        // docker's width: the terminal's, 80 without one.
+        let width = crate::tty::stdout_is_tty()
+            .then(crate::tty::size)
+            .flatten()
+            .map_or(80, |(cols, _)| usize::from(cols));
+        out(&super::images_tree::render(&list, width))?;
+        return Ok(0);
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let quiet_ids = a.quiet && a.format.is_none();
     let mut rows = Vec::new();

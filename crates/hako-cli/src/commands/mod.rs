@@ -11,6 +11,7 @@ mod emulation;
 mod events;
 mod exec;
 mod images;
+mod images_tree;
 mod import;
 mod info;
 mod inspect;
