@@ -1,5 +1,6 @@
-//! `hako import` and `hako load` send their tarball as they read it, from a file or from
-//! stdin: an image bigger than the CLI could hold goes through it. Alone in its test binary so that the peak RSS
+//! Big transfers go through the CLI as streams, never held whole: `import` and `load` send
+//! their tarball as they read it (from a file or stdin), `save` and `export` write theirs
+//! as it arrives, and `cp` streams both ways (renaming on the way). Alone in its test binary so that the peak RSS
 //! of this process's waited-for children is the CLI's.
 
 mod common;
@@ -68,8 +69,37 @@ fn import_and_load_stream_their_tarball_from_a_file_and_from_stdin() {
         "a CLI held {peak} MiB while saving or loading {} MiB",
         size >> 20
     );
+
+    // cp both ways, export, all with the 256 MiB file.
+    d.hako(&["create", "--name", "bigc", "big:file", "/nothing"]).ok();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    d.hako(&["cp", "bigc:/big.bin", out_dir.to_str().unwrap()]).ok();
+    assert_eq!(file_size(&out_dir.join("big.bin")), size);
+    let src = dir.path().join("src/big.bin");
+    d.hako(&["cp", src.to_str().unwrap(), "bigc:/copy.bin"]).ok();
+    // Into a file of another name: the entries are renamed as they stream.
+    let back = dir.path().join("back.bin");
+    d.hako(&["cp", "bigc:/copy.bin", back.to_str().unwrap()]).ok();
+    assert_eq!(file_size(&back), size);
+    let exported = dir.path().join("export.tar");
+    d.hako(&["export", "-o", exported.to_str().unwrap(), "bigc"]).ok();
+    assert!(file_size(&exported) > 2 * size, "both files are in the export");
+    let peak = children_peak_mib();
+    assert!(
+        peak < 128,
+        "a CLI held {peak} MiB while copying or exporting {} MiB",
+        size >> 20
+    );
+    d.hako(&["rm", "bigc"]).ok();
     d.hako(&["rmi", "big:file"]).ok();
     d.assert_clean();
+}
+
+fn file_size(p: &std::path::Path) -> u64 {
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .len()
 }
 
 /// Runs our CLI with `file` itself as stdin: the test must not hold the tarball, or a

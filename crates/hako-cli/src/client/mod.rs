@@ -8,10 +8,12 @@
 //!   negotiation through `HEAD /_ping`.
 //! - [`hijack`]: `Upgrade: tcp` requests (attach, exec start) that turn into raw streams.
 //! - [`stream`]: stdout/stderr frame demultiplexing and JSON-lines splitting.
+//! - [`download`]: bodies that are files, written out as they arrive.
 //!
 //! A fresh connection per request keeps concurrent calls (wait + attach + start in `run`)
 //! independent; connecting to a local socket costs microseconds.
 
+pub mod download;
 pub mod hijack;
 pub mod host;
 pub mod stream;

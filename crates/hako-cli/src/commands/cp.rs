@@ -6,7 +6,9 @@ use hako_api_types::archive::{
     ArchiveQuery, ChangeItem, ExtractQuery, PATH_STAT_HEADER, PathStat, base64_decode,
 };
 use std::io::{Read, Write};
+
 use std::path::{Path, PathBuf};
+use tokio::io::AsyncRead;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -92,10 +94,11 @@ fn base_of(p: &str) -> String {
         .map_or_else(|| "/".into(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Rewrites the first path element `old` of every entry to `new`.
-fn rebase(tar_bytes: &[u8], old: &str, new: &str) -> anyhow::Result<Vec<u8>> {
-    let mut ar = tar::Archive::new(tar_bytes);
-    let mut b = tar::Builder::new(Vec::new());
+/// Copies a tar stream, renaming the first path element `old` of every entry to `new`;
+/// one entry at a time, each file's data streamed through.
+fn rebase(from: impl Read, to: impl Write, old: &str, new: &str) -> std::io::Result<()> {
+    let mut ar = tar::Archive::new(from);
+    let mut b = tar::Builder::new(to);
     for e in ar.entries()? {
         let mut e = e?;
         let name = e.path()?.to_string_lossy().into_owned();
@@ -104,15 +107,47 @@ fn rebase(tar_bytes: &[u8], old: &str, new: &str) -> anyhow::Result<Vec<u8>> {
             _ => name.clone(),
         };
         let mut h = e.header().clone();
-        let link = e.link_name()?.map(|l| l.into_owned());
-        let mut data = Vec::new();
-        e.read_to_end(&mut data)?;
-        match link {
+        match e.link_name()?.map(|l| l.into_owned()) {
             Some(l) => b.append_link(&mut h, &renamed, l)?,
-            None => b.append_data(&mut h, &renamed, data.as_slice())?,
+            None => b.append_data(&mut h, &renamed, &mut e)?,
         }
     }
-    Ok(b.into_inner()?)
+    b.into_inner()?.flush()
+}
+
+/// Unpacks a tar stream under `dir` as docker cp does (modes, mtimes, ownership with
+/// `-a`), renaming on the way when `rename` says so.
+fn unpack(
+    from: impl Read + Send,
+    dir: &Path,
+    rename: Option<(&str, &str)>,
+    archive: bool,
+) -> std::io::Result<()> {
+    let unpack_from = |r: &mut dyn Read| {
+        let mut ar = tar::Archive::new(r);
+        ar.set_preserve_permissions(true);
+        ar.set_preserve_mtime(true);
+        ar.set_preserve_ownerships(archive);
+        ar.set_overwrite(true);
+        ar.unpack(dir)
+    };
+    let Some((old, new)) = rename else {
+        let mut from = from;
+        return unpack_from(&mut from);
+    };
+    // Renaming and unpacking run side by side over a pipe, so that nothing is held.
+    let (mut rd, wr) = std::io::pipe()?;
+    std::thread::scope(|s| {
+        let renamer = s.spawn(move || rebase(from, wr, old, new));
+        let unpacked = unpack_from(&mut rd);
+        drop(rd);
+        let renamed = renamer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("renaming the archive failed")));
+        // The renamer's error is the cause when both failed (the unpacker saw a short
+        // stream).
+        renamed.and(unpacked)
+    })
 }
 
 async fn from_container(
@@ -144,44 +179,52 @@ async fn from_container(
     );
     let resp = client.request(http::Method::GET, &url, None).await?;
     let stat = decode_stat(&resp).unwrap_or_default();
-    let mut body = crate::client::transport::read_body(resp).await?.to_vec();
-    if fetch != path {
-        body = rebase(&body, &src_base, &base_of(path))?;
-        src_base = base_of(path);
-    }
-    if dst == "-" {
-        let mut o = std::io::stdout().lock();
-        o.write_all(&body)?;
-        o.flush()?;
-        return Ok(0);
-    }
-    let dst_path = PathBuf::from(dst);
-    let (dir, data) = match std::fs::metadata(&dst_path) {
-        Ok(md) if md.is_dir() => (dst_path.clone(), body),
-        Ok(_) if stat.is_dir() => {
-            anyhow::bail!("cannot copy a directory to a file: {dst}")
+    // `-L` fetched the link's target: its entries are renamed to the link's name.
+    let followed = (fetch != path).then(|| (src_base.clone(), base_of(path)));
+    let (dir, rename) = if dst == "-" {
+        (None, followed)
+    } else {
+        let dst_path = PathBuf::from(dst);
+        // A file destination names the copy: the entries take its name, whatever the
+        // source was called (or the link it was fetched through).
+        let into_file = || {
+            (
+                Some(parent_of(&dst_path)),
+                Some((src_base.clone(), base_of(dst))),
+            )
+        };
+        match std::fs::metadata(&dst_path) {
+            Ok(md) if md.is_dir() => (Some(dst_path.clone()), followed),
+            Ok(_) if stat.is_dir() => {
+                anyhow::bail!("cannot copy a directory to a file: {dst}")
+            }
+            Err(_) if dst.ends_with('/') && !stat.is_dir() => {
+                anyhow::bail!("destination directory {dst} does not exist")
+            }
+            Ok(_) | Err(_) => into_file(),
         }
-        Ok(_) => (
-            parent_of(&dst_path),
-            rebase(&body, &src_base, &base_of(dst))?,
-        ),
-        Err(_) if dst.ends_with('/') && !stat.is_dir() => {
-            anyhow::bail!("destination directory {dst} does not exist")
-        }
-        Err(_) => (
-            parent_of(&dst_path),
-            rebase(&body, &src_base, &base_of(dst))?,
-        ),
     };
-    if !dir.is_dir() {
+    if let Some(dir) = &dir
+        && !dir.is_dir()
+    {
         anyhow::bail!("destination directory {} does not exist", dir.display());
     }
-    let mut ar = tar::Archive::new(data.as_slice());
-    ar.set_preserve_permissions(true);
-    ar.set_preserve_mtime(true);
-    ar.set_preserve_ownerships(archive);
-    ar.set_overwrite(true);
-    ar.unpack(&dir)?;
+    let body = crate::client::download::body_reader(resp);
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let from = tokio_util::io::SyncIoBridge::new(body);
+        let rename = rename.as_ref().map(|(o, n)| (o.as_str(), n.as_str()));
+        match (dir, rename) {
+            (Some(dir), rename) => unpack(from, &dir, rename, archive),
+            (None, Some((old, new))) => rebase(from, std::io::stdout().lock(), old, new),
+            (None, None) => {
+                let mut from = from;
+                let mut out = std::io::stdout().lock();
+                std::io::copy(&mut from, &mut out)?;
+                out.flush()
+            }
+        }
+    })
+    .await??;
     Ok(0)
 }
 
@@ -201,7 +244,7 @@ async fn to_container(
     follow_link: bool,
 ) -> anyhow::Result<i32> {
     let client = ctx.client().await?;
-    let put = |dir: String, body: Vec<u8>| {
+    let put = |dir: String, body: Box<dyn AsyncRead + Send + Unpin>| {
         let client = &client;
         async move {
             let query = q(&ExtractQuery {
@@ -211,15 +254,13 @@ async fn to_container(
             })?;
             let url = format!("/containers/{c}/archive?{query}");
             client
-                .request_with_type(http::Method::PUT, &url, body, "application/x-tar")
+                .request_stream(http::Method::PUT, &url, body, "application/x-tar")
                 .await?;
             anyhow::Ok(0)
         }
     };
     if src == "-" {
-        let mut body = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut body)?;
-        return put(path.to_string(), body).await;
+        return put(path.to_string(), Box::new(tokio::io::stdin())).await;
     }
     let md = std::fs::symlink_metadata(src.trim_end_matches("/."))
         .map_err(|_| anyhow::anyhow!("lstat {src}: no such file or directory"))?;
@@ -247,20 +288,26 @@ async fn to_container(
             (if dir.is_empty() { "/".into() } else { dir }, base_of(path))
         }
     };
-    let src_owned = src_path;
-    let body = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
-        let mut b = tar::Builder::new(Vec::new());
+    // The tar is written by a blocking task into a pipe the request reads: a tree of any
+    // size goes out without being held.
+    let (rd, wr) = tokio::io::duplex(1 << 16);
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let mut b = tar::Builder::new(tokio_util::io::SyncIoBridge::new(wr));
         b.follow_symlinks(false);
-        let from = src_owned.trim_end_matches("/.");
+        let from = src_path.trim_end_matches("/.");
         if std::fs::symlink_metadata(from)?.is_dir() {
             b.append_dir_all(&name, from)?;
         } else {
             b.append_path_with_name(from, &name)?;
         }
-        Ok(b.into_inner()?)
-    })
-    .await??;
-    put(dir, body).await
+        let mut w = b.into_inner()?;
+        w.flush()?;
+        w.shutdown()
+    });
+    let sent = put(dir, Box::new(rd)).await;
+    // A local read error is the cause when the upload failed with it.
+    writer.await??;
+    sent
 }
 
 pub async fn diff(ctx: &Ctx, a: DiffArgs) -> anyhow::Result<i32> {
@@ -282,6 +329,11 @@ pub async fn diff(ctx: &Ctx, a: DiffArgs) -> anyhow::Result<i32> {
 }
 
 pub async fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<i32> {
+    use std::io::IsTerminal;
+    if a.output.is_none() && std::io::stdout().is_terminal() {
+        // The docker CLI's words.
+        anyhow::bail!("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    }
     let client = ctx.client().await?;
     let resp = client
         .request(
@@ -290,15 +342,8 @@ pub async fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<i32> {
             None,
         )
         .await?;
-    let body = crate::client::transport::read_body(resp).await?;
-    match a.output.as_deref() {
-        Some(f) if f != "-" => std::fs::write(f, &body)?,
-        _ => {
-            let mut o = std::io::stdout().lock();
-            o.write_all(&body)?;
-            o.flush()?;
-        }
-    }
+    crate::client::download::save_body(resp, a.output.as_deref(), "failed to export container")
+        .await?;
     Ok(0)
 }
 

@@ -1,13 +1,10 @@
 //! `hako save` / `hako image save`: images as a tar archive, to a file or stdout.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
 
 use hako_api_types::query::ImageSaveQuery;
-use http_body_util::BodyExt;
 
 use super::Ctx;
-use crate::client::ClientError;
 use crate::error::StatusError;
 
 #[derive(Debug, clap::Args)]
@@ -51,79 +48,8 @@ pub async fn run(ctx: &Ctx, a: Args) -> anyhow::Result<i32> {
             None,
         )
         .await?;
-    let mut body = resp.into_body();
-    match &a.output {
-        Some(path) => {
-            // As docker does: a temporary file beside the target, renamed when complete,
-            // so a failed save never leaves a truncated archive under the name.
-            let target = Path::new(path);
-            let dir = target
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let failed =
-                |e: std::io::Error| StatusError::new(1, format!("failed to save image: {e}"));
-            let mut tmp = TempFile::create(dir).map_err(failed)?;
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-                if let Some(data) = frame.data_ref() {
-                    tmp.file.write_all(data).map_err(failed)?;
-                }
-            }
-            tmp.persist(target).map_err(failed)?;
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| ClientError::Decode(e.to_string()))?;
-                if let Some(data) = frame.data_ref() {
-                    out.write_all(data)?;
-                }
-            }
-            out.flush()?;
-        }
-    }
+    crate::client::download::save_body(resp, a.output.as_deref(), "failed to save image").await?;
     Ok(0)
-}
-
-/// A file removed on drop unless renamed into place.
-struct TempFile {
-    path: PathBuf,
-    file: std::fs::File,
-    kept: bool,
-}
-
-impl TempFile {
-    fn create(dir: &Path) -> std::io::Result<TempFile> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = dir.join(format!(".hako_temp_{}_{nanos}", std::process::id()));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        Ok(TempFile {
-            path,
-            file,
-            kept: false,
-        })
-    }
-
-    fn persist(mut self, target: &Path) -> std::io::Result<()> {
-        self.file.sync_all()?;
-        std::fs::rename(&self.path, target)?;
-        self.kept = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 /// `--platform os[/arch[/variant]]` as the OCI platform JSON the API takes (API 1.48's
