@@ -322,3 +322,44 @@ fn docker_cli_pushes_all_tags() {
     other.assert_clean();
     d.assert_clean();
 }
+
+#[test]
+fn an_upload_cut_half_way_starts_again_and_the_push_completes() {
+    let fixtures = common::start_registry(&[]);
+    // The connection carrying the 50 MiB layer is cut once, 24 MiB in (inside its second
+    // chunk, past every smaller blob).
+    let relay = common::relay::CutOnceRelay::start("127.0.0.1:5000".parse().unwrap(), 24 << 20);
+    let d = Daemon::start();
+    let name = unique_repo("cut")
+        .trim_start_matches("127.0.0.1:5000/")
+        .to_owned();
+    let target = format!("{}/{name}:t", relay.host());
+    let id = load_layered(&d, &target);
+    let push = d.hako(&["push", &target]).ok();
+    assert!(relay.cut.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(
+        push.stdout.contains(": Retrying in 1 second"),
+        "{}",
+        push.stdout
+    );
+    let digest = pushed_digest(&push.stdout, "t");
+    // One upload per blob, and one more for the blob that was cut.
+    let blobs = fixtures["images"]["layered"]["manifests"][0]["layers"]
+        .as_array()
+        .expect("layers")
+        .len()
+        + 1;
+    let starts =
+        common::registry_log::settled_requests(5000, "POST", &format!("/v2/{name}/blobs/uploads/"));
+    assert_eq!(starts.len(), blobs + 1, "{starts:#?}");
+
+    let other = Daemon::start();
+    let by_digest = format!("127.0.0.1:5000/{name}@{digest}");
+    other.hako(&["pull", "-q", &by_digest]).ok();
+    let pulled = other
+        .hako(&["image", "inspect", "--format", "{{.Id}}", &by_digest])
+        .ok();
+    assert_eq!(pulled.stdout.trim(), id);
+    other.assert_clean();
+    d.assert_clean();
+}

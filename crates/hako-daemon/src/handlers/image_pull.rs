@@ -225,6 +225,14 @@ pub(crate) fn push_messages(e: PushEvent) -> Vec<JsonMessage> {
             status(format!("Mounted from {from}"), Some(id), empty())
         }
         PushEvent::Exists { id } => status("Layer already exists", Some(id), empty()),
+        PushEvent::Retrying { id, seconds } => {
+            let plural = if seconds == 1 { "" } else { "s" };
+            status(
+                format!("Retrying in {seconds} second{plural}"),
+                Some(id),
+                empty(),
+            )
+        }
         PushEvent::Tagged(outcome) => {
             let mut done = status(outcome.status_line(), None, None);
             done.progress_detail = empty();

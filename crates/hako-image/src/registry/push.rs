@@ -5,10 +5,16 @@
 //! with its media type. The manifest pushed is the one stored, byte for byte, so the
 //! digest printed is the one the image was pulled with.
 //!
+//! A failed upload (connection cut, registry error other than credentials) starts again
+//! from a fresh upload, [`MAX_UPLOAD_ATTEMPTS`] times in all, with `Retrying in N seconds`
+//! between, as Docker does.
+//!
 //! [`ImageStore::push_all_tags`] is `docker push --all-tags`: every tag of a repository,
 //! in order, each as above (blobs sent for the first tag are found present for the next).
 
-use tracing::{info, instrument};
+use std::time::Duration;
+
+use tracing::{info, instrument, warn};
 
 use super::auth::AuthConfig;
 use super::client::{Client, RegistryConfig};
@@ -19,6 +25,23 @@ use crate::error::{Error, Result};
 use crate::manifest::{self, Descriptor, Parsed};
 use crate::reference::Reference;
 use crate::store::{ImageStore, MAX_MANIFEST_SIZE};
+
+/// Attempts per blob upload (Docker's `--max-upload-attempts` is 5, 5 s apart and more;
+/// here 3, 1 s then 2 s apart).
+const MAX_UPLOAD_ATTEMPTS: u32 = 3;
+
+/// Whether another attempt may succeed: the connection or the registry failed, not the
+/// credentials or our own files.
+fn retryable(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Registry {
+            kind: crate::error::RegistryErrorKind::Unavailable
+                | crate::error::RegistryErrorKind::NotFound,
+            ..
+        }
+    )
+}
 
 /// Options of [`ImageStore::push`].
 #[derive(Debug, Clone, Default)]
@@ -69,6 +92,13 @@ pub enum PushEvent {
     Exists {
         /// Short layer digest.
         id: String,
+    },
+    /// `Retrying in 1 second`: an upload failed and starts again after `seconds`.
+    Retrying {
+        /// Short layer digest.
+        id: String,
+        /// Delay before the next attempt.
+        seconds: u32,
     },
     /// A tag's manifest is in: `t1: digest: sha256:... size: 527`.
     Tagged(PushOutcome),
@@ -263,14 +293,33 @@ impl ImageStore {
                 total: blob.size,
             })
         };
-        let uploaded = client.upload_blob(
-            &blob.digest,
-            &path,
-            blob.size,
-            mount_from,
-            chunking,
-            &progress,
-        )?;
+        let mut attempt = 1;
+        let uploaded = loop {
+            let e = match client.upload_blob(
+                &blob.digest,
+                &path,
+                blob.size,
+                mount_from,
+                chunking,
+                &progress,
+            ) {
+                Ok(u) => break u,
+                Err(e) => e,
+            };
+            if attempt >= MAX_UPLOAD_ATTEMPTS || !retryable(&e) {
+                return Err(e);
+            }
+            // A fresh upload each time: a registry may have kept part of the failed one,
+            // and distribution refuses to resume at any other offset than its own.
+            let seconds = attempt;
+            warn!(digest = %blob.digest, attempt, error = %e, "blob upload failed, retrying");
+            say(PushEvent::Retrying {
+                id: id.clone(),
+                seconds,
+            });
+            std::thread::sleep(Duration::from_secs(u64::from(seconds)));
+            attempt += 1;
+        };
         match uploaded {
             Uploaded::Mounted => say(PushEvent::Mounted {
                 id,

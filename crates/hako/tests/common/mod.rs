@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod registry_log;
+pub mod relay;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
