@@ -1,14 +1,11 @@
 //! `hako commit`, `hako history` and `hako image prune`.
 
-use std::io::BufRead;
-
-use super::{Ctx, out};
+use super::{Ctx, out, prune};
 use crate::error::StatusError;
 use crate::format::text::{ellipsis, truncate_id};
 use crate::format::{human_duration, human_size, render_list, template};
-use hako_api_types::container::PruneQuery;
 use hako_api_types::filters::Filters;
-use hako_api_types::image::{CommitQuery, HistoryResponseItem, IdResponse, ImagePruneReport};
+use hako_api_types::image::{CommitQuery, HistoryResponseItem, IdResponse};
 
 #[derive(Debug, clap::Args)]
 #[command(override_usage = "hako commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]")]
@@ -178,42 +175,18 @@ pub async fn prune(ctx: &Ctx, a: PruneArgs) -> anyhow::Result<i32> {
     for f in &a.filter {
         filters.add_flag(f)?;
     }
-    filters.add("dangling", (!a.all).to_string());
     if !a.force {
         let what = if a.all {
             "all images without at least one container associated to them"
         } else {
             "all dangling images"
         };
-        print!("WARNING! This will remove {what}.\nAre you sure you want to continue? [y/N] ");
-        std::io::Write::flush(&mut std::io::stdout())?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if !matches!(line.trim(), "y" | "Y") {
+        if !prune::confirm(&format!("This will remove {what}."))? {
             return Ok(0);
         }
     }
     let client = ctx.client().await?;
-    let q = serde_urlencoded::to_string(PruneQuery {
-        filters: Some(filters),
-    })?;
-    let report: ImagePruneReport = client.post_empty(&format!("/images/prune?{q}")).await?;
-    let mut s = String::new();
-    let deleted = report.images_deleted.unwrap_or_default();
-    if !deleted.is_empty() {
-        s.push_str("Deleted Images:\n");
-        for d in &deleted {
-            match (&d.untagged, &d.deleted) {
-                (Some(u), _) => s.push_str(&format!("untagged: {u}\n")),
-                (None, Some(id)) => s.push_str(&format!("deleted: {id}\n")),
-                (None, None) => {}
-            }
-        }
-        s.push('\n');
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let size = report.space_reclaimed as f64;
-    s.push_str(&format!("Total reclaimed space: {}\n", human_size(size, 4)));
-    out(&s)?;
+    let p = prune::images(&client, a.all, &filters).await?;
+    out(&format!("{}{}", p.report, prune::total(p.space)))?;
     Ok(0)
 }

@@ -22,6 +22,7 @@ mod logs;
 mod manifest;
 mod network;
 mod port;
+pub(crate) mod prune;
 mod ps;
 mod pull;
 mod resources;
@@ -32,7 +33,9 @@ mod save;
 mod start;
 mod stop;
 mod streams;
+mod system;
 mod system_df;
+mod system_prune;
 mod version;
 mod volume;
 mod wait;
@@ -167,7 +170,7 @@ enum Command {
     Volume(volume::Cmd),
     /// Manage hako
     #[command(subcommand)]
-    System(system_df::Cmd),
+    System(system::Cmd),
     /// Manage networks
     #[command(subcommand)]
     Network(network::Cmd),
@@ -487,7 +490,7 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
             (None, commit::history(ctx, a).await)
         }
         Command::Image(ImageCmd::Prune(a)) => (None, commit::prune(ctx, a).await),
-        Command::System(c) => (None, system_df::run(ctx, c).await),
+        Command::System(c) => (None, system::run(ctx, c).await),
         Command::Login(a) => (None, login::login(ctx, a).await),
         Command::Logout(a) => (None, login::logout(ctx, a).await),
         Command::Emulation(c) => (None, emulation::run(ctx, c).await),

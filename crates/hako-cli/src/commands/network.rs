@@ -1,12 +1,11 @@
 //! `hako network create|ls|inspect|rm|connect|disconnect|prune`, with docker's flags
 //! and output.
 
-use super::{Ctx, out};
+use super::{Ctx, out, prune};
 use crate::format::{render_list, template};
 use hako_api_types::filters::Filters;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::BufRead;
 
 const DEFAULT_TABLE: &str = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
 
@@ -415,38 +414,15 @@ async fn post_ignoring_body(
 
 async fn prune(ctx: &Ctx, a: PruneArgs) -> anyhow::Result<i32> {
     let filters = filters_of(&a.filter)?;
-    if !a.force {
-        print!(
-            "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] "
-        );
-        std::io::Write::flush(&mut std::io::stdout())?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if !matches!(line.trim(), "y" | "Y") {
-            return Ok(0);
-        }
+    if !a.force
+        && !prune::confirm(
+            "This will remove all custom networks not used by at least one container.",
+        )?
+    {
+        return Ok(0);
     }
     let client = ctx.client().await?;
-    let report: Value = client
-        .post_empty(&with_filters("/networks/prune", &filters)?)
-        .await?;
-    let deleted: Vec<String> = report["NetworksDeleted"]
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if !deleted.is_empty() {
-        let mut s = String::from("Deleted Networks:\n");
-        for d in &deleted {
-            s.push_str(d);
-            s.push('\n');
-        }
-        s.push('\n');
-        out(&s)?;
-    }
+    out(&prune::networks(&client, &filters).await?.report)?;
     Ok(0)
 }
 

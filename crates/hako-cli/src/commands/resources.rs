@@ -2,13 +2,12 @@
 //! `update`, `stats` and `container prune`, with Docker's flags and output.
 
 use hako_api_types::container::{
-    ContainerPruneResponse, Resources, RestartPolicy, StatsResponse, TopResponse, UpdateBody,
-    UpdateResponse,
+    Resources, RestartPolicy, StatsResponse, TopResponse, UpdateBody, UpdateResponse,
 };
 use hako_api_types::units::{go_fmt_g, human_size};
 
 use super::container_opts::parse::{ram_in_bytes, restart_policy};
-use super::each::{each_container, with_query};
+use super::each::each_container;
 use super::{Ctx, out};
 use crate::format::table::tabwrite_with;
 use crate::format::{render_list, template::object};
@@ -221,45 +220,16 @@ pub struct PruneArgs {
 
 /// `POST /containers/prune`, with Docker's prompt and report.
 pub async fn prune(ctx: &Ctx, a: PruneArgs) -> anyhow::Result<i32> {
-    if !a.force {
-        out(
-            "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ",
-        )?;
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line)?;
-        if !matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-            return Ok(0);
-        }
-    }
     let mut filters = hako_api_types::Filters::default();
     for f in &a.filter {
-        let (k, v) = f.split_once('=').unwrap_or((f.as_str(), ""));
-        filters.add(k, v);
+        filters.add_flag(f)?;
     }
-    let q = hako_api_types::container::PruneQuery {
-        filters: (!a.filter.is_empty()).then_some(filters),
-    };
+    if !a.force && !super::prune::confirm("This will remove all stopped containers.")? {
+        return Ok(0);
+    }
     let client = ctx.client().await?;
-    let path = with_query(
-        "/containers/prune".into(),
-        &serde_urlencoded::to_string(&q)?,
-    );
-    let r: ContainerPruneResponse = client.post_empty(&path).await?;
-    let deleted = r.containers_deleted.unwrap_or_default();
-    let mut text = String::new();
-    if !deleted.is_empty() {
-        text.push_str("Deleted Containers:\n");
-        for id in &deleted {
-            text.push_str(id);
-            text.push('\n');
-        }
-        text.push('\n');
-    }
-    text.push_str(&format!(
-        "Total reclaimed space: {}\n",
-        human_size(r.space_reclaimed as f64, 3)
-    ));
-    out(&text)?;
+    let p = super::prune::containers(&client, &filters).await?;
+    out(&format!("{}{}", p.report, super::prune::total(p.space)))?;
     Ok(0)
 }
 

@@ -5,12 +5,6 @@ use crate::format::text::{ellipsis, truncate_id};
 use crate::format::{human_duration, human_size, render_list, template};
 use hako_api_types::system::DiskUsage;
 
-#[derive(Debug, clap::Subcommand)]
-pub enum Cmd {
-    /// Show docker disk usage
-    Df(DfArgs),
-}
-
 #[derive(Debug, clap::Args)]
 #[command(override_usage = "hako system df [OPTIONS]")]
 pub struct DfArgs {
@@ -25,13 +19,7 @@ pub struct DfArgs {
 const SUMMARY_TABLE: &str =
     "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}";
 
-pub async fn run(ctx: &Ctx, c: Cmd) -> anyhow::Result<i32> {
-    match c {
-        Cmd::Df(a) => df(ctx, a).await,
-    }
-}
-
-async fn df(ctx: &Ctx, a: DfArgs) -> anyhow::Result<i32> {
+pub async fn df(ctx: &Ctx, a: DfArgs) -> anyhow::Result<i32> {
     let client = ctx.client().await?;
     let du: DiskUsage = client.get_json("/system/df").await?;
     if a.verbose

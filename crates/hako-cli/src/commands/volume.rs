@@ -1,14 +1,12 @@
 //! `hako volume create|ls|inspect|rm|prune`.
 
-use super::{Ctx, out};
-use crate::format::{human_size, render_list, template};
+use super::{Ctx, out, prune};
+use crate::format::{render_list, template};
 use hako_api_types::filters::Filters;
 use hako_api_types::volume::{
-    Volume, VolumeCreateOptions, VolumeFiltersQuery, VolumeListResponse, VolumePruneReport,
-    VolumeRemoveQuery,
+    Volume, VolumeCreateOptions, VolumeFiltersQuery, VolumeListResponse, VolumeRemoveQuery,
 };
 use std::collections::BTreeMap;
-use std::io::BufRead;
 
 const DEFAULT_TABLE: &str = "table {{.Driver}}\t{{.Name}}";
 
@@ -234,33 +232,14 @@ async fn prune(ctx: &Ctx, a: PruneArgs) -> anyhow::Result<i32> {
         } else {
             "anonymous local volumes"
         };
-        print!(
-            "WARNING! This will remove {what} not used by at least one container.\nAre you sure you want to continue? [y/N] "
-        );
-        std::io::Write::flush(&mut std::io::stdout())?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        if !matches!(line.trim(), "y" | "Y") {
+        if !prune::confirm(&format!(
+            "This will remove {what} not used by at least one container."
+        ))? {
             return Ok(0);
         }
     }
     let client = ctx.client().await?;
-    let report: VolumePruneReport = client
-        .post_empty(&with_filters("/volumes/prune", filters)?)
-        .await?;
-    let mut s = String::new();
-    let deleted = report.volumes_deleted.unwrap_or_default();
-    if !deleted.is_empty() {
-        s.push_str("Deleted Volumes:\n");
-        for d in &deleted {
-            s.push_str(d);
-            s.push('\n');
-        }
-        s.push('\n');
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let size = report.space_reclaimed as f64;
-    s.push_str(&format!("Total reclaimed space: {}\n", human_size(size, 3)));
-    out(&s)?;
+    let p = prune::volumes(&client, &filters).await?;
+    out(&format!("{}{}", p.report, prune::total(p.space)))?;
     Ok(0)
 }
