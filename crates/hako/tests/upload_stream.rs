@@ -71,20 +71,28 @@ fn import_and_load_stream_their_tarball_from_a_file_and_from_stdin() {
     );
 
     // cp both ways, export, all with the 256 MiB file.
-    d.hako(&["create", "--name", "bigc", "big:file", "/nothing"]).ok();
+    d.hako(&["create", "--name", "bigc", "big:file", "/nothing"])
+        .ok();
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    d.hako(&["cp", "bigc:/big.bin", out_dir.to_str().unwrap()]).ok();
+    d.hako(&["cp", "bigc:/big.bin", out_dir.to_str().unwrap()])
+        .ok();
     assert_eq!(file_size(&out_dir.join("big.bin")), size);
     let src = dir.path().join("src/big.bin");
-    d.hako(&["cp", src.to_str().unwrap(), "bigc:/copy.bin"]).ok();
+    d.hako(&["cp", src.to_str().unwrap(), "bigc:/copy.bin"])
+        .ok();
     // Into a file of another name: the entries are renamed as they stream.
     let back = dir.path().join("back.bin");
-    d.hako(&["cp", "bigc:/copy.bin", back.to_str().unwrap()]).ok();
+    d.hako(&["cp", "bigc:/copy.bin", back.to_str().unwrap()])
+        .ok();
     assert_eq!(file_size(&back), size);
     let exported = dir.path().join("export.tar");
-    d.hako(&["export", "-o", exported.to_str().unwrap(), "bigc"]).ok();
-    assert!(file_size(&exported) > 2 * size, "both files are in the export");
+    d.hako(&["export", "-o", exported.to_str().unwrap(), "bigc"])
+        .ok();
+    assert!(
+        file_size(&exported) > 2 * size,
+        "both files are in the export"
+    );
     let peak = children_peak_mib();
     assert!(
         peak < 128,
