@@ -77,7 +77,7 @@ struct DaemonArgs {
     /// Most bytes one image layer may expand to when unpacked (0: no bound).
     #[arg(long = "max-layer-size", value_name = "BYTES", default_value_t = hako_engine::image_pull::LayerLimits::DEFAULT_MAX_SIZE)]
     max_layer_size: u64,
-    /// Most uncompressed bytes per compressed byte of a layer past 1 GiB (0: no bound).
+    /// Most uncompressed bytes per compressed byte of a layer past 16 GiB (0: no bound).
     #[arg(long = "max-layer-ratio", value_name = "N", default_value_t = hako_engine::image_pull::LayerLimits::DEFAULT_MAX_RATIO)]
     max_layer_ratio: u64,
     /// Keep containers running while the daemon is stopped or upgraded (the default);

@@ -4,8 +4,9 @@
 //! gzip cannot expand more than about 1032:1 and real layers stay far below (text and
 //! binaries give 2–10:1); only long runs of one byte reach the top, which is what a bomb
 //! is made of. zstd goes much further. The defaults let every real image through (a
-//! layer of 64 GiB unpacked, or one made mostly of zeros below 1 GiB) while a small blob
-//! can no longer fill the disk.
+//! layer of 64 GiB unpacked, or one made mostly of zeros below 16 GiB: a preallocated
+//! disk image or swap file compresses past 1000:1 too, and Docker takes it) while a small
+//! blob can write at most 16 GiB before it is refused.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -29,8 +30,8 @@ impl LayerLimits {
     pub const DEFAULT_MAX_SIZE: u64 = 64 << 30;
     /// 1000:1: only a layer that is nearly all one repeated byte gets there with gzip.
     pub const DEFAULT_MAX_RATIO: u64 = 1000;
-    /// 1 GiB.
-    pub const DEFAULT_RATIO_FLOOR: u64 = 1 << 30;
+    /// 16 GiB: high enough for the layers of preallocated zeros real images carry.
+    pub const DEFAULT_RATIO_FLOOR: u64 = 16 << 30;
 
     /// No bound at all.
     pub const UNBOUNDED: LayerLimits = LayerLimits {
