@@ -115,7 +115,7 @@ fn view(list: &[ImageSummary]) -> Vec<Top> {
             }
         })
         .collect();
-    out.sort_by(|a, b| b.created.cmp(&a.created));
+    out.sort_by_key(|t| std::cmp::Reverse(t.created));
     out
 }
 
