@@ -57,6 +57,17 @@ pub async fn run_until(
     opts: DaemonOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
+    // Before anything is created: a remapping that cannot work stops the daemon here.
+    let userns_remap = match opts.userns_remap.as_deref() {
+        None | Some("") => None,
+        Some(flag) => {
+            let r = hako_engine::container::userns::resolve(flag).map_err(DaemonError::Userns)?;
+            hako_engine::container::userns::prepare_roots(&[&opts.data_root, &opts.exec_root])
+                .map_err(DaemonError::Userns)?;
+            info!(remapped_root = %r.name, uid_map = ?r.maps.uid_map, gid_map = ?r.maps.gid_map, "user namespace remapping");
+            Some(r)
+        }
+    };
     let lock = DataRootLock::acquire(&opts.data_root)?;
     let mut bound: Vec<PathBuf> = Vec::new();
     let mut listeners = Vec::new();
@@ -92,6 +103,7 @@ pub async fn run_until(
         insecure_registries: opts.insecure_registries.clone(),
         layer_limits: opts.layer_limits,
         live_restore: opts.live_restore,
+        userns_remap,
     };
     let engine = match Engine::open(config).await {
         Ok(engine) => engine,

@@ -158,6 +158,9 @@ pub enum DaemonError {
     /// `--emulation` could not register what it names.
     #[error("--emulation: {0}")]
     Emulation(#[source] EngineError),
+    /// `--userns-remap` cannot be set up (no such user, no subordinate ranges).
+    #[error("{0}")]
+    Userns(#[source] hako_engine::container::userns::UsernsError),
     /// TLS or TCP settings that cannot be served.
     #[error("{0}")]
     Tls(String),

@@ -40,6 +40,9 @@ pub struct DaemonOptions {
     pub layer_limits: hako_engine::image_pull::LayerLimits,
     /// Containers keep running when the daemon stops (`--live-restore`, default on).
     pub live_restore: bool,
+    /// `--userns-remap`: `default`, `USER[:GROUP]` or `UID[:GID]`; `None` keeps containers
+    /// in the host's user namespace.
+    pub userns_remap: Option<String>,
 }
 
 impl DaemonOptions {
@@ -81,6 +84,7 @@ impl Default for DaemonOptions {
             insecure_registries: Vec::new(),
             layer_limits: hako_engine::image_pull::LayerLimits::default(),
             live_restore: true,
+            userns_remap: None,
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct EngineConfig {
     /// Containers keep running when the daemon stops (`--live-restore`, on by default);
     /// off, the daemon stops them first, as Docker's default does.
     pub live_restore: bool,
+    /// `--userns-remap`: containers run in a user namespace with these maps unless they
+    /// ask for the host's (`--userns=host`).
+    pub userns_remap: Option<crate::container::userns::Remap>,
 }
 
 impl EngineConfig {

@@ -13,14 +13,38 @@ use crate::spec::NetNamespace;
 
 /// `clone3` flags for a container init: new pid, mount, uts and ipc namespaces, and a new
 /// network namespace unless the spec shares or joins one. The cgroup namespace comes later
-/// (the init unshares it once the monitor has placed it in its cgroup).
-pub fn clone_flags(net: &NetNamespace) -> u64 {
+/// (the init unshares it once the monitor has placed it in its cgroup). With `userns` the
+/// child is also born in a new user namespace, which then owns all the others (so that
+/// `/proc`, `/sys` and the network are the container's to mount and configure).
+pub fn clone_flags(net: &NetNamespace, userns: bool) -> u64 {
     let mut flags =
         libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
     if *net == NetNamespace::New {
         flags |= libc::CLONE_NEWNET;
     }
+    if userns {
+        flags |= libc::CLONE_NEWUSER;
+    }
     flags as u64
+}
+
+/// In the monitor, before cloning an init into a new user namespace: a joined network
+/// namespace belongs to the host's user namespace, which the init could no longer enter
+/// once cloned, so the monitor enters it first and the init inherits it.
+pub fn enter_network_for_children(net: &NetNamespace) -> io::Result<()> {
+    if let NetNamespace::Join(path) = net {
+        let fd = std::fs::File::open(path)?;
+        rustix::thread::move_into_link_name_space(fd.as_fd(), Some(LinkNameSpaceType::Network))?;
+    }
+    Ok(())
+}
+
+/// Whether process `pid` lives in another user namespace than ours.
+fn other_user_namespace(pid: i32) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let theirs = std::fs::metadata(format!("/proc/{pid}/ns/user"))?;
+    let ours = std::fs::metadata("/proc/self/ns/user")?;
+    Ok((theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()))
 }
 
 /// In the init, after clone: brings `lo` up in a new namespace or joins the given one.
@@ -114,15 +138,27 @@ fn loopback_up() -> io::Result<()> {
 /// through its pidfd (Linux 5.8), or through `/proc/PID/ns/*` on older kernels. The pid
 /// namespace was entered by the monitor before the clone.
 pub fn enter_container(init_pidfd: &OwnedFd, init_pid: i32) -> io::Result<()> {
-    let all = ThreadNameSpaceType::MOUNT
+    let userns = other_user_namespace(init_pid)?;
+    let mut all = ThreadNameSpaceType::MOUNT
         | ThreadNameSpaceType::HOST_NAME_AND_NIS_DOMAIN_NAME
         | ThreadNameSpaceType::INTER_PROCESS_COMMUNICATION
         | ThreadNameSpaceType::NETWORK
         | ThreadNameSpaceType::CONTROL_GROUP;
+    if userns {
+        all |= ThreadNameSpaceType::USER;
+    }
     match rustix::thread::move_into_thread_name_spaces(init_pidfd.as_fd(), all) {
         Ok(()) => Ok(()),
         Err(rustix::io::Errno::INVAL) => {
-            // Mount last: after it, /proc is the container's.
+            // User first: it owns the others. Mount last: after it, /proc is the
+            // container's.
+            if userns {
+                let f = std::fs::File::open(format!("/proc/{init_pid}/ns/user"))?;
+                rustix::thread::move_into_link_name_space(
+                    f.as_fd(),
+                    Some(LinkNameSpaceType::User),
+                )?;
+            }
             for (name, kind) in [
                 ("uts", LinkNameSpaceType::HostNameAndNISDomainName),
                 ("ipc", LinkNameSpaceType::InterProcessCommunication),
@@ -174,11 +210,11 @@ mod tests {
     #[test]
     fn host_network_keeps_the_namespace() {
         assert_eq!(
-            clone_flags(&NetNamespace::Host) & libc::CLONE_NEWNET as u64,
+            clone_flags(&NetNamespace::Host, false) & libc::CLONE_NEWNET as u64,
             0
         );
         assert_ne!(
-            clone_flags(&NetNamespace::New) & libc::CLONE_NEWNET as u64,
+            clone_flags(&NetNamespace::New, false) & libc::CLONE_NEWNET as u64,
             0
         );
     }

@@ -47,6 +47,50 @@ pub struct ContainerSpec {
     pub shm_size: u64,
     /// The json-file log the monitor writes; `None` keeps no log (exec processes).
     pub log: Option<LogSpec>,
+    /// `--userns-remap`: run in a new user namespace with these ID maps; `None` keeps the
+    /// host's user namespace.
+    pub userns: Option<UserNamespace>,
+}
+
+/// The ID maps of a container's user namespace (`/proc/<pid>/uid_map`, `gid_map`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default)]
+pub struct UserNamespace {
+    /// User IDs, in order.
+    pub uid_map: Vec<IdMap>,
+    /// Group IDs, in order.
+    pub gid_map: Vec<IdMap>,
+}
+
+/// One line of an ID map: `size` IDs from `container_id` inside are `host_id`... outside.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(default)]
+pub struct IdMap {
+    /// First ID inside the namespace.
+    pub container_id: u32,
+    /// First ID on the host.
+    pub host_id: u32,
+    /// How many IDs.
+    pub size: u32,
+}
+
+impl UserNamespace {
+    /// The host ID that `id` inside maps to, if any.
+    pub fn host_uid(&self, id: u32) -> Option<u32> {
+        host_of(&self.uid_map, id)
+    }
+
+    /// The host group ID that `id` inside maps to, if any.
+    pub fn host_gid(&self, id: u32) -> Option<u32> {
+        host_of(&self.gid_map, id)
+    }
+}
+
+fn host_of(maps: &[IdMap], id: u32) -> Option<u32> {
+    maps.iter().find_map(|m| {
+        let off = id.checked_sub(m.container_id)?;
+        (off < m.size).then(|| m.host_id + off)
+    })
 }
 
 /// An extra process inside a running container (`docker exec`).

@@ -84,6 +84,11 @@ struct DaemonArgs {
     /// `--live-restore=false` stops them at shutdown, as Docker's default does.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_value_t = true, default_missing_value = "true", action = clap::ArgAction::Set)]
     live_restore: bool,
+    /// Run containers in a user namespace whose root is an unprivileged host user:
+    /// `default` (user and group dockremap, created when absent), USER[:GROUP] or
+    /// UID[:GID], with the ranges of /etc/subuid and /etc/subgid.
+    #[arg(long = "userns-remap", value_name = "default|USER[:GROUP]|UID[:GID]")]
+    userns_remap: Option<String>,
     /// Log level: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, short = 'l', env = "HAKO_LOG", default_value = "info")]
     log_level: String,
@@ -159,6 +164,7 @@ fn run_daemon(args: DaemonArgs) -> anyhow::Result<()> {
             ..hako_engine::image_pull::LayerLimits::default()
         },
         live_restore: args.live_restore,
+        userns_remap: args.userns_remap,
         ..hako_daemon::DaemonOptions::default()
     };
     let mut first_unix = true;

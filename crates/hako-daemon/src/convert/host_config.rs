@@ -38,10 +38,12 @@ impl TryFrom<Wire<WireHostConfig>> for HostConfig {
         )?;
         refuse(!h.pid_mode.is_empty(), "HostConfig.PidMode (--pid)")?;
         refuse(!h.uts_mode.is_empty(), "HostConfig.UTSMode (--uts)")?;
-        refuse(
-            !h.userns_mode.is_empty() && h.userns_mode != "host",
-            "HostConfig.UsernsMode (--userns)",
-        )?;
+        if !matches!(h.userns_mode.as_str(), "" | "host") {
+            return Err(ConvertError::Invalid(format!(
+                "invalid UsernsMode {:?}: only \"host\" (or none) is supported",
+                h.userns_mode
+            )));
+        }
         refuse(
             !h.cgroupns_mode.is_empty(),
             "HostConfig.CgroupnsMode (--cgroupns)",
@@ -105,6 +107,7 @@ impl TryFrom<Wire<WireHostConfig>> for HostConfig {
             mounts: super::mounts::mount_specs_in(h.mounts.unwrap_or_default()),
             tmpfs: h.tmpfs.unwrap_or_default(),
             volumes_from: h.volumes_from.unwrap_or_default(),
+            userns_mode: h.userns_mode,
         })
     }
 }

@@ -225,6 +225,7 @@ pub fn host_config_out(h: &HostConfig) -> WireHostConfig {
         extra_hosts: non_empty(&h.extra_hosts),
         group_add: non_empty(&h.group_add),
         ipc_mode: "private".into(),
+        userns_mode: h.userns_mode.clone(),
         privileged: h.privileged,
         readonly_rootfs: h.readonly_rootfs,
         binds: non_empty(&h.binds),

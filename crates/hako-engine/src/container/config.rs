@@ -79,6 +79,9 @@ pub struct HostConfig {
     pub auto_remove: bool,
     /// `--privileged`.
     pub privileged: bool,
+    /// `--userns`: `host` keeps the host's user namespace under `--userns-remap`; empty
+    /// follows the daemon.
+    pub userns_mode: String,
     /// `--network`.
     pub network_mode: NetworkMode,
     /// `--log-driver` / `--log-opt`.
@@ -136,6 +139,7 @@ impl Default for HostConfig {
         Self {
             auto_remove: false,
             privileged: false,
+            userns_mode: String::new(),
             network_mode: NetworkMode::Bridge,
             log_config: LogConfig::default(),
             restart_policy: RestartPolicy::default(),

@@ -30,6 +30,7 @@ impl Engine {
             mut host_config,
         } = req;
         let mut warnings = check_host_config(&host_config)?;
+        super::userns::check_create(self.config.userns_remap.as_ref(), &host_config)?;
         warnings.extend(super::limits::adapt_for_create(
             &mut host_config.resources,
             super::limits::HostCgroups::detect(),
@@ -78,9 +79,12 @@ impl Engine {
             record.clone(),
             State::new(),
         ));
+        let root =
+            super::userns::for_container(self.config.userns_remap.as_ref(), &record.host_config)
+                .map(super::userns::Remap::root);
         let prepared = {
             let entry = entry.clone();
-            tokio::task::spawn_blocking(move || prepare_dir(&entry, &record))
+            tokio::task::spawn_blocking(move || prepare_dir(&entry, &record, root))
                 .await
                 .map_err(|e| EngineError::Task(e.to_string()))
                 .and_then(|r| r)
@@ -159,7 +163,9 @@ fn check_host_config(hc: &HostConfig) -> Result<Vec<String>> {
 
 /// Creates the container's directory: writable layer, overlay work dir, and the files
 /// bind-mounted into `/etc`.
-fn prepare_dir(entry: &Entry, record: &Record) -> Result<()> {
+/// Under `--userns-remap` (`root` = the container root's host uid and gid) they belong to
+/// the container's root.
+fn prepare_dir(entry: &Entry, record: &Record, root: Option<(u32, u32)>) -> Result<()> {
     let io = |context: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| EngineError::Io {
@@ -190,6 +196,12 @@ fn prepare_dir(entry: &Entry, record: &Record) -> Result<()> {
     for (file, content) in files {
         let p = entry.dir.join(file);
         fs::write(&p, content).map_err(io("write", &p))?;
+    }
+    if let Some(root) = root {
+        for sub in ["upper", "work", "hostname", "hosts", "resolv.conf"] {
+            let p = entry.dir.join(sub);
+            super::userns::give_to_root(&p, root).map_err(io("chown", &p))?;
+        }
     }
     state::write_json(&entry.record_path(), record, true)?;
     state::write_json(&entry.state_path(), &State::new(), true)

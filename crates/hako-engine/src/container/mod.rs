@@ -5,6 +5,7 @@ pub mod config;
 pub mod mounts;
 pub mod options;
 pub mod status;
+pub mod userns;
 pub mod view;
 
 pub(crate) mod attach;

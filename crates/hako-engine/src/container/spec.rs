@@ -93,6 +93,7 @@ pub fn container_spec(
             .unwrap_or(DEFAULT_SHM_SIZE),
         log,
         seccomp: seccomp_for(hc)?,
+        userns: None,
     })
 }
 

@@ -1,5 +1,6 @@
 //! `POST /containers/{id}/start`.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use hako_runtime::client::{self, MonitorClient};
@@ -48,6 +49,29 @@ impl Engine {
         let mut spec = container_spec(entry, &inner.record, &self.config.cgroup_parent)?;
         let volume_names = Self::volume_names(&inner.record);
         self.acquire_volume_mounts(&volume_names)?;
+        if let Some(remap) = super::userns::for_container(
+            self.config.userns_remap.as_ref(),
+            &inner.record.host_config,
+        ) {
+            spec.userns = Some(remap.maps.clone());
+            // Volumes are the container's root's to write, as Docker chowns them; binds of
+            // host paths are left as they are.
+            for m in inner
+                .record
+                .mount_points
+                .iter()
+                .filter(|m| m.kind == "volume")
+            {
+                if let Err(e) = super::userns::give_to_root(Path::new(&m.source), remap.root()) {
+                    self.release_volume_mounts(&volume_names);
+                    return Err(EngineError::Io {
+                        context: "chown",
+                        path: m.source.clone().into(),
+                        source: e,
+                    });
+                }
+            }
+        }
         let net = match self.net_prepare_spec(entry, &inner.record, &mut spec).await {
             Ok(net) => net,
             Err(e) => {

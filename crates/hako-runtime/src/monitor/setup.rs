@@ -166,8 +166,14 @@ fn build_container(
         masked_paths: &spec.masked_paths,
         readonly_paths: &spec.readonly_paths,
         shm_size: spec.shm_size,
+        userns: spec.userns.is_some(),
     };
-    let flags = namespaces::clone_flags(&spec.network);
+    let flags = namespaces::clone_flags(&spec.network, spec.userns.is_some());
+    if spec.userns.is_some() {
+        namespaces::enter_network_for_children(&spec.network)
+            .map_err(other("enter the network namespace"))?;
+    }
+    let joins_itself;
     p.child = {
         let mut ctx = ChildContext {
             chan: child_chan,
@@ -176,10 +182,23 @@ fn build_container(
         };
         match clone_child(p.cgroup.as_deref(), flags, &mut ctx)? {
             Forked::Child => crate::process::init::run(&ctx, spec, &plan, &LinuxSys),
-            Forked::Parent { pid, pidfd } => Some((pid, pidfd)),
+            Forked::Parent { pid, pidfd } => {
+                joins_itself = ctx.join.is_some();
+                Some((pid, pidfd))
+            }
         }
         // `ctx` dropped: our copies of the child's ends, so EOF reaches us when it execs.
     };
+    if let (Some(userns), Some((pid, _))) = (&spec.userns, &p.child) {
+        prepare_userns(
+            &chan,
+            *pid,
+            userns,
+            &spec.rootfs,
+            p.cgroup.as_deref(),
+            joins_itself,
+        )?;
+    }
     let master = handshake(&chan, &spec.stdio)?;
     Ok(Parts {
         chan,
@@ -238,6 +257,41 @@ fn build_exec(p: &mut Pending, dir: &Path, spec: &ExecSpec) -> Result<Parts, Set
         log: None,
         stdio_spec: spec.stdio,
     })
+}
+
+/// For an init cloned into a new user namespace, whatever needs the host's privileges: its
+/// ID maps, its cgroup (the cgroup files belong to an ID it no longer maps) and its root
+/// overlay with idmapped layers ([`crate::sys::idmap`]); then the go-ahead on the channel.
+fn prepare_userns(
+    chan: &Channel,
+    pid: i32,
+    userns: &crate::spec::UserNamespace,
+    rootfs: &crate::spec::Rootfs,
+    cgroup: Option<&dyn CgroupManager>,
+    joins_itself: bool,
+) -> Result<(), SetupFailure> {
+    crate::sys::idmap::write_maps(pid, &userns.uid_map, &userns.gid_map)
+        .map_err(other("write the user namespace's ID maps"))?;
+    if joins_itself && let Some(cg) = cgroup {
+        cg.add_process(pid).map_err(other("join cgroup"))?;
+    }
+    let overlay = if rootfs.lower.is_empty() {
+        None
+    } else {
+        let ns = std::fs::File::open(format!("/proc/{pid}/ns/user"))
+            .map_err(other("open the user namespace"))?;
+        Some(
+            crate::sys::idmap::idmapped_overlay(
+                ns.as_fd(),
+                &rootfs.lower,
+                &rootfs.upper,
+                &rootfs.work,
+            )
+            .map_err(other("mount the root overlay with idmapped layers"))?,
+        )
+    };
+    chan.send_with(&Message::UserNs, overlay.as_ref().map(|f| f.as_fd()))
+        .map_err(other("hand the user namespace to the child"))
 }
 
 /// Clones the child: on cgroup v2 it is born in its cgroup (`CLONE_INTO_CGROUP`); otherwise

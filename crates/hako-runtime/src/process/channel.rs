@@ -38,6 +38,9 @@ pub enum Message {
     Ready,
     /// Monitor → child: `execve` now.
     Go,
+    /// Monitor → child in a new user namespace: its ID maps are written (and its cgroup
+    /// joined); the attached fd, if any, is its root overlay, built detached.
+    UserNs,
     /// Child → monitor: setup or `execve` failed.
     Failed {
         /// Classification.

@@ -48,6 +48,27 @@ pub(crate) fn setup_session(
     Ok(Some(pty.number))
 }
 
+/// In a new user namespace: waits for the monitor to write the ID maps (and join the cgroup)
+/// and becomes the namespace's root, so that what the setup creates is owned by the
+/// container's root. Returns the root overlay the monitor built, if any.
+fn enter_userns(ctx: &ChildContext<'_>) -> Result<Option<std::os::fd::OwnedFd>, SetupFailure> {
+    let fd = match ctx
+        .chan
+        .recv()
+        .map_err(io_failure("wait for the ID maps"))?
+    {
+        Some((Message::UserNs, fd)) => fd,
+        _ => return Err(SetupFailure::other("user namespace", "aborted")),
+    };
+    let kernel = |what: &'static str| move |e: nix::Error| io_failure(what)(e.into());
+    nix::unistd::setgroups(&[]).map_err(kernel("setgroups"))?;
+    let root_gid = nix::unistd::Gid::from_raw(0);
+    nix::unistd::setresgid(root_gid, root_gid, root_gid).map_err(kernel("setgid"))?;
+    let root_uid = nix::unistd::Uid::from_raw(0);
+    nix::unistd::setresuid(root_uid, root_uid, root_uid).map_err(kernel("setuid"))?;
+    Ok(fd)
+}
+
 fn steps(
     ctx: &ChildContext<'_>,
     spec: &ContainerSpec,
@@ -55,11 +76,27 @@ fn steps(
     sys: &dyn Sys,
 ) -> Result<Infallible, SetupFailure> {
     ctx.stdio.install().map_err(io_failure("set up stdio"))?;
-    join_cgroup(ctx)?;
+    let overlay = if spec.userns.is_some() {
+        enter_userns(ctx)?
+    } else {
+        join_cgroup(ctx)?;
+        None
+    };
     raw::unshare_cgroup_ns().map_err(io_failure("unshare the cgroup namespace"))?;
-    namespaces::setup_network(&spec.network).map_err(io_failure("set up the network namespace"))?;
+    // With a user namespace the monitor entered a joined network namespace for us.
+    if spec.userns.is_none() || spec.network == crate::spec::NetNamespace::New {
+        namespaces::setup_network(&spec.network)
+            .map_err(io_failure("set up the network namespace"))?;
+    }
 
-    rootfs::mount_root(sys, plan)?;
+    match overlay {
+        Some(fd) => {
+            rootfs::make_private(sys)?;
+            crate::sys::idmap::attach(fd.as_fd(), &plan.root)
+                .map_err(io_failure("attach the root overlay"))?;
+        }
+        None => rootfs::mount_root(sys, plan)?,
+    }
     rootfs::mount_system(sys, plan)?;
     let ptmx = plan.root.join("dev/pts/ptmx");
     let terminal = setup_session(ctx, spec.stdio.terminal.then_some(ptmx.as_path()))?;

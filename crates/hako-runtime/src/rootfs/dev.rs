@@ -26,8 +26,10 @@ const LINKS: [(&str, &str); 6] = [
     ("core", "/proc/kcore"),
 ];
 
-/// Mounts the tmpfs at `dev` (a host path inside the rootfs) and fills it.
-pub fn populate(sys: &dyn Sys, dev: &Path) -> Result<(), RootfsError> {
+/// Mounts the tmpfs at `dev` (a host path inside the rootfs) and fills it. In a user
+/// namespace `mknod` is refused, so each node is the host's bound onto an empty file (runc's
+/// way).
+pub fn populate(sys: &dyn Sys, dev: &Path, userns: bool) -> Result<(), RootfsError> {
     let shown = Path::new("/dev");
     sys.mkdir_all(dev, 0o755).map_err(err("create", shown))?;
     sys.mount(
@@ -39,6 +41,15 @@ pub fn populate(sys: &dyn Sys, dev: &Path) -> Result<(), RootfsError> {
     )
     .map_err(err("mount tmpfs at", shown))?;
     for (name, major, minor) in NODES {
+        if userns {
+            let node = dev.join(name);
+            sys.create_file(&node, 0o666)
+                .map_err(err("create", &shown.join(name)))?;
+            let host = Path::new("/dev").join(name);
+            sys.mount(Some(&host), &node, None, MsFlags::MS_BIND, None)
+                .map_err(err("bind", &shown.join(name)))?;
+            continue;
+        }
         sys.mknod(&dev.join(name), DeviceKind::Char, 0o666, major, minor)
             .map_err(err("mknod", &shown.join(name)))?;
     }

@@ -72,10 +72,14 @@ pub struct Plan<'a> {
     pub readonly_paths: &'a [String],
     /// `/dev/shm` size in bytes.
     pub shm_size: u64,
+    /// The init runs in its own user namespace: device nodes are bound from the host's
+    /// `/dev` (`mknod` is refused there) and the root overlay arrives built.
+    pub userns: bool,
 }
 
-/// Step 1: private propagation and the overlay.
-pub fn mount_root(sys: &dyn Sys, plan: &Plan<'_>) -> Result<(), RootfsError> {
+/// Step 1 with a user namespace: private propagation only; the overlay, built outside, is
+/// then attached by the caller.
+pub fn make_private(sys: &dyn Sys) -> Result<(), RootfsError> {
     let slash = Path::new("/");
     sys.mount(
         None,
@@ -84,7 +88,12 @@ pub fn mount_root(sys: &dyn Sys, plan: &Plan<'_>) -> Result<(), RootfsError> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None,
     )
-    .map_err(err("make private", slash))?;
+    .map_err(err("make private", slash))
+}
+
+/// Step 1: private propagation and the overlay.
+pub fn mount_root(sys: &dyn Sys, plan: &Plan<'_>) -> Result<(), RootfsError> {
+    make_private(sys)?;
     let rf = plan.rootfs;
     if rf.lower.is_empty() {
         // No image layers: the container's own layer is the whole root.

@@ -17,7 +17,7 @@ pub fn mount_system(sys: &dyn Sys, plan: &Plan<'_>) -> Result<(), RootfsError> {
     let proc = at("/proc")?;
     fresh(sys, "proc", &proc, "/proc", NOSUID_NOEXEC_NODEV, None)?;
 
-    dev::populate(sys, &at("/dev")?)?;
+    dev::populate(sys, &at("/dev")?, plan.userns)?;
     fresh(
         sys,
         "devpts",

@@ -72,6 +72,7 @@ impl Fixture {
             masked_paths: &self.masked,
             readonly_paths: &self.readonly,
             shm_size: 0,
+            userns: false,
         }
     }
 }

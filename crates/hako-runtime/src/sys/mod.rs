@@ -6,6 +6,7 @@
 //!   parameter; nothing picks one with `cfg!(test)`.
 //! - [`bpf`]: loading and attaching the cgroup v2 device filter.
 //! - [`seccomp`]: installing a seccomp filter.
+//! - [`idmap`]: user-namespace ID maps and the idmapped root overlay (`--userns-remap`).
 //! - [`raw`]: process-level calls that have no safe wrapper (a fork-like `clone3`, signal
 //!   dispositions, fd 3 for a spawned monitor, close-on-exec sweeps). Each `unsafe` block
 //!   there names its invariants in a `// SAFETY:` comment.
@@ -17,6 +18,7 @@ pub use nix::mount::MsFlags;
 
 pub mod bpf;
 pub mod fake;
+pub mod idmap;
 pub mod linux;
 pub mod raw;
 pub mod seccomp;

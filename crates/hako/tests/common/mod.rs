@@ -223,6 +223,12 @@ impl Daemon {
             .prefix("hk")
             .tempdir_in("/tmp")
             .expect("temp dir");
+        if extra_args.iter().any(|a| a.starts_with("--userns-remap")) {
+            // A remapped root must be able to reach the daemon's roots (the daemon checks).
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o711))
+                .expect("chmod temp dir");
+        }
         let root = tmp.path().to_path_buf();
         let data_root = root.join("data");
         let socket = root.join("hako.sock");

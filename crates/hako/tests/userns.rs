@@ -1,0 +1,292 @@
+//! `hako daemon --userns-remap=default`: root in a container is the first subordinate ID of
+//! `dockremap` on the host; image files still show as root's inside; what the container
+//! writes belongs to the mapped ID; `--userns=host` opts out; `--privileged` is refused.
+//! `default` creates `dockremap` and its ranges once (idempotent, shared by the tests).
+
+mod common;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use common::Daemon;
+
+fn daemon() -> Daemon {
+    let d = Daemon::start_with(&["--userns-remap=default"]);
+    d.import_busybox();
+    d
+}
+
+/// The first range of `dockremap` in `file`, as the daemon reads it.
+fn first_subordinate(file: &str) -> u32 {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            let mut f = l.split(':');
+            (f.next()? == "dockremap").then(|| f.next()?.parse().ok())?
+        })
+        .unwrap_or_else(|| panic!("no dockremap range in {file}"))
+}
+
+/// A host directory the remapped root can reach, removed when dropped.
+fn host_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("hako-userns-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    dir
+}
+
+fn out(d: &Daemon, args: &[&str]) -> String {
+    d.hako(args).ok().stdout.trim().to_string()
+}
+
+#[test]
+fn root_inside_is_the_first_subordinate_id_outside() {
+    let d = daemon();
+    let uid = first_subordinate("/etc/subuid");
+    let gid = first_subordinate("/etc/subgid");
+    let info = out(&d, &["info", "--format", "{{json .SecurityOptions}}"]);
+    assert!(info.contains("name=userns"), "{info}");
+
+    assert_eq!(out(&d, &["run", "--rm", "busybox", "id", "-u"]), "0");
+    assert_eq!(
+        out(
+            &d,
+            &[
+                "run",
+                "--rm",
+                "busybox",
+                "stat",
+                "-c",
+                "%u:%g",
+                "/bin/busybox"
+            ]
+        ),
+        "0:0"
+    );
+    // /proc, /sys, /dev and the container's own files are usable by root inside.
+    let script = "cat /proc/self/uid_map; ls /sys/class >/dev/null && echo sys; \
+                  echo x > /dev/null && echo dev; echo ok > /etc/hostname && echo etc; \
+                  touch /made && stat -c %u /made";
+    let seen = out(&d, &["run", "--rm", "busybox", "sh", "-c", script]);
+    let first_map: Vec<&str> = seen.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(first_map, ["0", &uid.to_string(), "65536"], "{seen}");
+    for want in ["sys", "dev", "etc"] {
+        assert!(seen.lines().any(|l| l == want), "{want} missing in {seen}");
+    }
+    assert!(seen.ends_with("\n0"), "{seen}");
+
+    // The process on the host.
+    let id = out(&d, &["run", "-d", "busybox", "sleep", "60"]);
+    let pid = out(&d, &["inspect", "--format", "{{.State.Pid}}", &id]);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(
+        uid_line.split_whitespace().nth(1),
+        Some(uid.to_string().as_str()),
+        "{uid_line}"
+    );
+    let gid_line = status.lines().find(|l| l.starts_with("Gid:")).unwrap();
+    assert_eq!(
+        gid_line.split_whitespace().nth(1),
+        Some(gid.to_string().as_str())
+    );
+    // What it writes in its own layer is the mapped ID's on disk.
+    d.hako(&["exec", &id, "sh", "-c", "echo hi > /written"])
+        .ok();
+    let upper = d
+        .data_root
+        .join("containers")
+        .join(&id)
+        .join("upper/written");
+    assert_eq!(std::fs::metadata(&upper).unwrap().uid(), uid);
+    assert_eq!(out(&d, &["exec", &id, "id", "-u"]), "0");
+    d.hako(&["rm", "-f", &id]).ok();
+    d.assert_clean();
+}
+
+#[test]
+fn binds_keep_host_ownership_and_root_is_not_host_root() {
+    let d = daemon();
+    let uid = first_subordinate("/etc/subuid");
+    let dir = host_dir();
+    let owned = dir.path().join("root-owned");
+    std::fs::write(&owned, "host\n").unwrap();
+    std::fs::set_permissions(&owned, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let bind = format!("{}:/h", dir.path().display());
+
+    d.hako(&[
+        "run",
+        "--rm",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "echo new > /h/new",
+    ])
+    .ok();
+    let meta = std::fs::metadata(dir.path().join("new")).unwrap();
+    assert_eq!(meta.uid(), uid);
+
+    let denied = d.hako(&[
+        "run",
+        "--rm",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "echo x >> /h/root-owned",
+    ]);
+    assert_ne!(denied.code, 0, "{denied:?}");
+    assert!(denied.stderr.contains("Permission denied"), "{denied:?}");
+    assert_eq!(std::fs::read_to_string(&owned).unwrap(), "host\n");
+    // The bind source itself was not chowned.
+    assert_eq!(std::fs::metadata(dir.path()).unwrap().uid(), 0);
+
+    // --userns=host: real root, which may write it.
+    d.hako(&[
+        "run",
+        "--rm",
+        "--userns=host",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "echo x >> /h/root-owned",
+    ])
+    .ok();
+    assert_eq!(std::fs::read_to_string(&owned).unwrap(), "host\nx\n");
+    let id = out(
+        &d,
+        &["run", "-d", "--userns=host", "busybox", "sleep", "60"],
+    );
+    let pid = out(&d, &["inspect", "--format", "{{.State.Pid}}", &id]);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(uid_line.split_whitespace().nth(1), Some("0"), "{uid_line}");
+    d.hako(&["rm", "-f", &id]).ok();
+    d.assert_clean();
+}
+
+#[test]
+fn without_remap_root_writes_root_owned_binds() {
+    let d = Daemon::start();
+    d.import_busybox();
+    let dir = host_dir();
+    let owned = dir.path().join("root-owned");
+    std::fs::write(&owned, "host\n").unwrap();
+    std::fs::set_permissions(&owned, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let bind = format!("{}:/h", dir.path().display());
+    d.hako(&[
+        "run",
+        "--rm",
+        "-v",
+        &bind,
+        "busybox",
+        "sh",
+        "-c",
+        "echo x >> /h/root-owned",
+    ])
+    .ok();
+    assert_eq!(std::fs::read_to_string(&owned).unwrap(), "host\nx\n");
+    d.assert_clean();
+}
+
+#[test]
+fn privileged_and_bad_modes_are_refused_volumes_are_writable() {
+    let d = daemon();
+    let uid = first_subordinate("/etc/subuid");
+    let r = d.hako(&["run", "--rm", "--privileged", "busybox", "true"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode"),
+        "{r:?}"
+    );
+    d.hako(&[
+        "run",
+        "--rm",
+        "--privileged",
+        "--userns=host",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    let r = d.hako(&["run", "--rm", "--network=host", "busybox", "true"]);
+    assert!(
+        r.stderr
+            .contains("cannot share the host's network namespace"),
+        "{r:?}"
+    );
+
+    let resp = common::http::request(
+        &d.socket,
+        "POST",
+        "/containers/create",
+        Some(br#"{"Image":"busybox","HostConfig":{"UsernsMode":"private"}}"#),
+    )
+    .unwrap();
+    assert_eq!(resp.status, 400, "{resp:?}");
+
+    let vol = format!("userns-vol-{}", std::process::id());
+    let mount = format!("{vol}:/data");
+    d.hako(&[
+        "run",
+        "--rm",
+        "-v",
+        &mount,
+        "busybox",
+        "sh",
+        "-c",
+        "echo v > /data/f && stat -c %u /data/f",
+    ])
+    .ok();
+    let path = out(
+        &d,
+        &["volume", "inspect", "--format", "{{.Mountpoint}}", &vol],
+    );
+    assert_eq!(std::fs::metadata(format!("{path}/f")).unwrap().uid(), uid);
+    // Image content copied up into a new volume stays root's inside.
+    let seen = out(
+        &d,
+        &[
+            "run",
+            "--rm",
+            "-v",
+            "/etc",
+            "busybox",
+            "stat",
+            "-c",
+            "%u",
+            "/etc/passwd",
+        ],
+    );
+    assert_eq!(seen, "0");
+    d.assert_clean();
+    d.hako(&["volume", "rm", &vol]).ok();
+}
+
+#[test]
+fn a_user_without_ranges_stops_the_daemon() {
+    // `nobody` exists everywhere and has no subordinate range.
+    let text = std::fs::read_to_string("/etc/subuid").unwrap_or_default();
+    assert!(!text.lines().any(|l| l.starts_with("nobody:")));
+    let out = std::process::Command::new(common::hako_bin())
+        .args([
+            "daemon",
+            "--userns-remap=nobody",
+            "--data-root",
+            "/nonexistent-hako-userns",
+            "-H",
+            "unix:///nonexistent-hako-userns/sock",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/etc/subuid"), "{err}");
+    assert!(!std::path::Path::new("/nonexistent-hako-userns").exists());
+}
