@@ -290,3 +290,52 @@ fn a_user_without_ranges_stops_the_daemon() {
     assert!(err.contains("/etc/subuid"), "{err}");
     assert!(!std::path::Path::new("/nonexistent-hako-userns").exists());
 }
+
+#[test]
+fn terminal_read_only_init_users_and_joined_networks_work_remapped() {
+    let d = daemon();
+    let uid = first_subordinate("/etc/subuid");
+    let tty = out(
+        &d,
+        &["run", "--rm", "-t", "busybox", "sh", "-c", "tty && id -u"],
+    );
+    assert!(tty.contains("/dev/pts/0") && tty.ends_with('0'), "{tty}");
+    let ro = d.hako(&["run", "--rm", "--read-only", "busybox", "touch", "/x"]);
+    assert!(ro.stderr.contains("Read-only file system"), "{ro:?}");
+    assert_eq!(
+        out(&d, &["run", "--rm", "--init", "busybox", "id", "-u"]),
+        "0"
+    );
+    // Another user inside is its own offset outside.
+    let id = out(
+        &d,
+        &["run", "-d", "--user", "1000:1000", "busybox", "sleep", "60"],
+    );
+    let pid = out(&d, &["inspect", "--format", "{{.State.Pid}}", &id]);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(
+        uid_line.split_whitespace().nth(1),
+        Some((uid + 1000).to_string().as_str())
+    );
+    // A container joining its network namespace (owned by the first one's user namespace).
+    let joined = out(
+        &d,
+        &[
+            "run",
+            "--rm",
+            &format!("--network=container:{id}"),
+            "busybox",
+            "sh",
+            "-c",
+            "ip -o link show lo | grep -c UP; id -u",
+        ],
+    );
+    assert_eq!(joined, "1\n0");
+    // Stop and start again: the overlay and maps are set up anew.
+    d.hako(&["stop", "-t", "0", &id]).ok();
+    d.hako(&["start", &id]).ok();
+    assert_eq!(out(&d, &["exec", &id, "id", "-u"]), "1000");
+    d.hako(&["rm", "-f", &id]).ok();
+    d.assert_clean();
+}
