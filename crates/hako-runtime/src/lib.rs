@@ -14,7 +14,8 @@
 //! - [`rootfs`]: mounts, `/dev`, masked paths, `pivot_root`, all through [`sys::Sys`].
 //! - [`cgroup`]: [`cgroup::CgroupManager`] for v1 and v2.
 //! - [`caps`], [`user`], [`lookup`], [`namespaces`]: capabilities, `--user` resolution,
-//!   `PATH` lookup with Docker's error words, network namespace setup.
+//!   `PATH` lookup with Docker's error words, namespaces (a new user namespace under
+//!   `--userns-remap`, whose ID maps and idmapped root overlay the monitor prepares).
 //! - [`defaults`]: Docker's default capabilities, masked and read-only paths, `PATH`.
 //! - [`sys`]: kernel calls; the only module with `unsafe`.
 //!

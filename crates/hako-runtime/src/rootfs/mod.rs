@@ -4,6 +4,8 @@
 //! 1. [`mount_root`]: `/` made recursively private (nothing propagates back to the host),
 //!    then the overlay at `<dir>/rootfs` (new mount API with one `lowerdir+` per layer,
 //!    falling back to `mount(2)` with relative layer paths when the options exceed a page).
+//!    In a user namespace ([`Plan::userns`]) only [`make_private`]: the monitor built the
+//!    overlay with idmapped layers ([`crate::sys::idmap`]) and the init attaches it.
 //! 2. [`mount_system`]: `/proc`, `/dev` (tmpfs with the standard nodes and links),
 //!    `/dev/pts`, `/dev/shm`, `/dev/mqueue`, `/sys`, `/sys/fs/cgroup`.
 //! 3. [`bind_console`] when the process has a terminal.

@@ -279,6 +279,30 @@ fn dev_gets_the_standard_nodes_and_links_and_aliases_are_linked() {
 }
 
 #[test]
+fn in_a_user_namespace_devices_are_the_hosts_bound() {
+    let f = Fixture::new();
+    let sys = FakeSys::new();
+    let mut plan = f.plan(v1_cgroups(), false);
+    plan.userns = true;
+    mount_system(&sys, &plan).unwrap();
+    let calls = sys.calls();
+    assert!(!calls.iter().any(|c| matches!(c, Call::Mknod { .. })));
+    for name in ["null", "zero", "full", "random", "urandom", "tty"] {
+        let node = at(&format!("/dev/{name}"));
+        let made = calls
+            .iter()
+            .position(|c| *c == Call::CreateFile(node.clone()))
+            .unwrap_or_else(|| panic!("{node} not created: {calls:?}"));
+        let host = format!("/dev/{name}");
+        let bound = calls
+            .iter()
+            .position(|c| *c == mount(Some(&host), &node, None, MsFlags::MS_BIND, None))
+            .unwrap_or_else(|| panic!("{node} not bound: {calls:?}"));
+        assert!(made < bound);
+    }
+}
+
+#[test]
 fn old_kernels_fall_back_to_overlay_mount_data() {
     let f = Fixture::new();
     let sys = FakeSys::new().failing_overlay_api(libc::EINVAL);
