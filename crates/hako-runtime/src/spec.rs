@@ -86,6 +86,26 @@ impl UserNamespace {
     }
 }
 
+impl UserNamespace {
+    /// The ID inside that host uid `host` stands for, if mapped (what a commit, a diff or
+    /// `cp` out of a remapped container reports).
+    pub fn container_uid(&self, host: u32) -> Option<u32> {
+        container_of(&self.uid_map, host)
+    }
+
+    /// The group ID inside that host gid `host` stands for, if mapped.
+    pub fn container_gid(&self, host: u32) -> Option<u32> {
+        container_of(&self.gid_map, host)
+    }
+}
+
+fn container_of(maps: &[IdMap], host: u32) -> Option<u32> {
+    maps.iter().find_map(|m| {
+        let off = host.checked_sub(m.host_id)?;
+        (off < m.size).then(|| m.container_id + off)
+    })
+}
+
 fn host_of(maps: &[IdMap], id: u32) -> Option<u32> {
     maps.iter().find_map(|m| {
         let off = id.checked_sub(m.container_id)?;

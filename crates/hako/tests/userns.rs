@@ -43,7 +43,7 @@ fn out(d: &Daemon, args: &[&str]) -> String {
 
 #[test]
 fn root_inside_is_the_first_subordinate_id_outside() {
-    let d = daemon();
+    let mut d = daemon();
     let uid = first_subordinate("/etc/subuid");
     let gid = first_subordinate("/etc/subgid");
     let info = out(&d, &["info", "--format", "{{json .SecurityOptions}}"]);
@@ -102,6 +102,9 @@ fn root_inside_is_the_first_subordinate_id_outside() {
         .join("upper/written");
     assert_eq!(std::fs::metadata(&upper).unwrap().uid(), uid);
     assert_eq!(out(&d, &["exec", &id, "id", "-u"]), "0");
+    // A restarted daemon (live restore) still reaches it; exec joins its user namespace.
+    d.kill_and_restart();
+    assert_eq!(out(&d, &["exec", &id, "cat", "/written"]), "hi");
     d.hako(&["rm", "-f", &id]).ok();
     d.assert_clean();
 }

@@ -374,5 +374,8 @@ mod tests {
         assert_eq!(ns.host_uid(0), Some(100000));
         assert_eq!(ns.host_uid(65537), Some(300001));
         assert_eq!(ns.host_uid(70000), None);
+        assert_eq!(ns.container_uid(100000), Some(0));
+        assert_eq!(ns.container_uid(300005), Some(65541));
+        assert_eq!(ns.container_uid(0), None);
     }
 }
