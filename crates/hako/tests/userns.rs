@@ -342,3 +342,57 @@ fn terminal_read_only_init_users_and_joined_networks_work_remapped() {
     d.hako(&["rm", "-f", &id]).ok();
     d.assert_clean();
 }
+
+/// `uid/gid` of `member` in a tar on stdin, as `tar --numeric-owner -tv` shows it.
+fn tar_owner(tar: &[u8], member: &str) -> String {
+    let mut cmd = std::process::Command::new("tar");
+    cmd.args(["--numeric-owner", "-tvf", "-"]);
+    let listing = common::run_bounded(cmd, Some(tar)).ok().stdout;
+    listing
+        .lines()
+        .find(|l| l.ends_with(member))
+        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        .unwrap_or_else(|| panic!("{member} not in {listing}"))
+}
+
+#[test]
+fn cp_and_export_speak_the_containers_ids() {
+    let d = daemon();
+    let uid = first_subordinate("/etc/subuid");
+    let id = out(
+        &d,
+        &["run", "-d", "busybox", "sh", "-c", "echo w > /w; sleep 60"],
+    );
+    let dir = host_dir();
+    let src = dir.path().join("in.txt");
+    std::fs::write(&src, "in\n").unwrap();
+    d.hako(&["cp", src.to_str().unwrap(), &format!("{id}:/in.txt")])
+        .ok();
+    assert_eq!(
+        out(&d, &["exec", &id, "stat", "-c", "%u:%g", "/in.txt"]),
+        "0:0"
+    );
+    d.hako(&["exec", &id, "sh", "-c", "echo more >> /in.txt"])
+        .ok();
+    let upper = d
+        .data_root
+        .join("containers")
+        .join(&id)
+        .join("upper/in.txt");
+    assert_eq!(std::fs::metadata(&upper).unwrap().uid(), uid);
+
+    let mut cmd = std::process::Command::new(common::hako_bin());
+    cmd.args(["cp", &format!("{id}:/w"), "-"])
+        .env("HAKO_HOST", d.host());
+    let tar = cmd.output().unwrap().stdout;
+    assert_eq!(tar_owner(&tar, "w"), "0/0");
+    d.hako(&["stop", "-t", "0", &id]).ok();
+    // Stopped: the image's files and the container's own both show as root's.
+    let mut cmd = std::process::Command::new(common::hako_bin());
+    cmd.args(["export", &id]).env("HAKO_HOST", d.host());
+    let tar = cmd.output().unwrap().stdout;
+    assert_eq!(tar_owner(&tar, "bin/busybox"), "0/0");
+    assert_eq!(tar_owner(&tar, "in.txt"), "0/0");
+    d.hako(&["rm", "-f", &id]).ok();
+    d.assert_clean();
+}

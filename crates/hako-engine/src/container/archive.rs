@@ -16,6 +16,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use hako_runtime::spec::UserNamespace;
 use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use serde::Serialize;
@@ -320,18 +321,30 @@ fn stat_in(abs: &str, container: &str) -> Result<PathStat> {
 
 /// Writes `abs` as a tar whose top entry is named `name` (`.` for `dir/.`, whose
 /// entries are then `./x` as Docker's, so that the CLI's rebasing of `.` works).
-fn tar_path<W: Write>(abs: &str, name: &str, out: W) -> io::Result<()> {
+fn tar_path<W: Write>(
+    abs: &str,
+    name: &str,
+    ids: Option<&UserNamespace>,
+    out: W,
+) -> io::Result<()> {
     let mut b = tar::Builder::new(out);
     let src = abs.trim_end_matches("/.");
     let src = if src.is_empty() { "/" } else { src };
-    tar_tree(&mut b, Path::new(src), name)?;
+    tar_tree(&mut b, Path::new(src), name, ids)?;
     b.into_inner()?.flush()
 }
 
-/// Appends `src` (never following a symlink) as `name`, then its children.
-fn tar_tree<W: Write>(b: &mut tar::Builder<W>, src: &Path, name: &str) -> io::Result<()> {
+/// Appends `src` (never following a symlink) as `name`, then its children. Under
+/// `--userns-remap` (`ids`) owners are written as the container sees them: a host ID in the
+/// maps becomes the container's, another (an image file seen without idmapping) is kept.
+fn tar_tree<W: Write>(
+    b: &mut tar::Builder<W>,
+    src: &Path,
+    name: &str,
+    ids: Option<&UserNamespace>,
+) -> io::Result<()> {
     let md = fs::symlink_metadata(src)?;
-    append_entry(b, src, &md, name)?;
+    append_entry(b, src, &md, name, ids)?;
     if md.is_dir() {
         let mut names: Vec<_> = fs::read_dir(src)?
             .flatten()
@@ -340,7 +353,7 @@ fn tar_tree<W: Write>(b: &mut tar::Builder<W>, src: &Path, name: &str) -> io::Re
         names.sort();
         for n in names {
             let child = format!("{}/{}", name.trim_end_matches('/'), n.to_string_lossy());
-            tar_tree(b, &src.join(&n), &child)?;
+            tar_tree(b, &src.join(&n), &child, ids)?;
         }
     }
     Ok(())
@@ -351,6 +364,7 @@ fn append_entry<W: Write>(
     src: &Path,
     md: &fs::Metadata,
     name: &str,
+    ids: Option<&UserNamespace>,
 ) -> io::Result<()> {
     let ft = md.file_type();
     if !(ft.is_dir() || ft.is_file() || ft.is_symlink()) {
@@ -359,6 +373,10 @@ fn append_entry<W: Write>(
     }
     let mut h = tar::Header::new_gnu();
     h.set_metadata_in_mode(md, tar::HeaderMode::Complete);
+    if let Some(ns) = ids {
+        h.set_uid(ns.container_uid(md.uid()).unwrap_or(md.uid()).into());
+        h.set_gid(ns.container_gid(md.gid()).unwrap_or(md.gid()).into());
+    }
     let shown = if ft.is_dir() && name != "/" {
         format!("{}/", name.trim_end_matches('/'))
     } else {
@@ -395,6 +413,35 @@ fn append_entry<W: Write>(
     } else {
         b.append(&h, io::empty())
     }
+}
+
+/// Extracts entry by entry, each then owned by the host IDs its owner inside maps to
+/// (`copy_uid_gid`) or by the container's root, as Docker extracts into a remapped
+/// container; an owner outside the maps becomes the container's root.
+fn unpack_remapped<R: io::Read>(
+    ar: &mut tar::Archive<R>,
+    dir: &Path,
+    ns: &UserNamespace,
+    copy_uid_gid: bool,
+) -> io::Result<()> {
+    ar.set_preserve_ownerships(false);
+    let root = (ns.host_uid(0).unwrap_or(0), ns.host_gid(0).unwrap_or(0));
+    for entry in ar.entries()? {
+        let mut entry = entry?;
+        let (uid, gid) = if copy_uid_gid {
+            let h = entry.header();
+            let uid = u32::try_from(h.uid()?).ok().and_then(|u| ns.host_uid(u));
+            let gid = u32::try_from(h.gid()?).ok().and_then(|g| ns.host_gid(g));
+            (uid.unwrap_or(root.0), gid.unwrap_or(root.1))
+        } else {
+            root
+        };
+        let rel = entry.path()?.into_owned();
+        if entry.unpack_in(dir)? {
+            std::os::unix::fs::lchown(dir.join(&rel), Some(uid), Some(gid))?;
+        }
+    }
+    Ok(())
 }
 
 /// A std writer feeding an async pipe from the blocking thread.
@@ -438,6 +485,13 @@ impl Read for PipeReader {
 pub type TarStream = tokio::sync::mpsc::Receiver<io::Result<bytes::Bytes>>;
 
 impl Engine {
+    /// The ID maps of a container running under `--userns-remap`, if it does.
+    async fn remapped_ids(&self, entry: &Arc<Entry>) -> Option<UserNamespace> {
+        let inner = entry.inner.lock().await;
+        super::userns::for_container(self.config.userns_remap.as_ref(), &inner.record.host_config)
+            .map(|r| r.maps.clone())
+    }
+
     async fn view_of(&self, entry: &Arc<Entry>, writable: bool, volumes: bool) -> View {
         let inner = entry.inner.lock().await;
         if inner.state.status.is_running() && inner.state.pid > 0 && volumes {
@@ -472,6 +526,7 @@ impl Engine {
     pub async fn container_archive(&self, id: &str, path: &str) -> Result<(PathStat, TarStream)> {
         let entry = self.containers.get(id)?;
         let view = self.view_of(&entry, false, true).await;
+        let ids = self.remapped_ids(&entry).await;
         let (abs, name) = (abs_path(path), id.to_string());
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let (stat_tx, stat_rx) = tokio::sync::oneshot::channel();
@@ -482,7 +537,7 @@ impl Engine {
             let _ = stat_tx.send(stat);
             if ok {
                 let err_tx = tx.clone();
-                if let Err(e) = tar_path(&abs, &base, PipeWriter(tx)) {
+                if let Err(e) = tar_path(&abs, &base, ids.as_ref(), PipeWriter(tx)) {
                     let _ = err_tx.blocking_send(Err(e));
                 }
             }
@@ -516,6 +571,7 @@ impl Engine {
             return Err(EngineError::NotRunning(id.to_string()));
         }
         let readonly = entry.inner.lock().await.record.host_config.readonly_rootfs;
+        let ids = self.remapped_ids(&entry).await;
         let (abs, name) = (abs_path(path), id.to_string());
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let feeder = tokio::spawn(async move {
@@ -559,10 +615,18 @@ impl Engine {
             });
             ar.set_preserve_permissions(true);
             ar.set_preserve_mtime(true);
-            ar.set_preserve_ownerships(opts.copy_uid_gid);
             ar.set_overwrite(true);
-            ar.unpack(&dir)
-                .map_err(|e| EngineError::InvalidParameter(format!("extract into {dir}: {e}")))
+            let failed =
+                |e: io::Error| EngineError::InvalidParameter(format!("extract into {dir}: {e}"));
+            match &ids {
+                None => {
+                    ar.set_preserve_ownerships(opts.copy_uid_gid);
+                    ar.unpack(&dir).map_err(failed)
+                }
+                Some(ns) => {
+                    unpack_remapped(&mut ar, Path::new(&dir), ns, opts.copy_uid_gid).map_err(failed)
+                }
+            }
         })
         .await;
         feeder.abort();
@@ -574,10 +638,11 @@ impl Engine {
     pub async fn container_export(&self, id: &str) -> Result<TarStream> {
         let entry = self.containers.get(id)?;
         let view = self.view_of(&entry, false, false).await;
+        let ids = self.remapped_ids(&entry).await;
         let (tx, rx) = tokio::sync::mpsc::channel(16);
         let work = in_container(view, move || {
             let err_tx = tx.clone();
-            if let Err(e) = export_root(PipeWriter(tx)) {
+            if let Err(e) = export_root(ids.as_ref(), PipeWriter(tx)) {
                 let _ = err_tx.blocking_send(Err(e));
             }
             Ok(())
@@ -629,7 +694,7 @@ fn is_on_root_mount(abs: &str) -> bool {
     }
 }
 
-fn export_root<W: Write>(out: W) -> io::Result<()> {
+fn export_root<W: Write>(ids: Option<&UserNamespace>, out: W) -> io::Result<()> {
     let mut b = tar::Builder::new(out);
     let mut names: Vec<_> = fs::read_dir("/")?
         .flatten()
@@ -637,7 +702,7 @@ fn export_root<W: Write>(out: W) -> io::Result<()> {
         .collect();
     names.sort();
     for n in names {
-        tar_tree(&mut b, &Path::new("/").join(&n), &n.to_string_lossy())?;
+        tar_tree(&mut b, &Path::new("/").join(&n), &n.to_string_lossy(), ids)?;
     }
     b.into_inner()?.flush()
 }
