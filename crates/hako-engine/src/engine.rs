@@ -84,6 +84,7 @@ impl Engine {
             shutting_down: std::sync::atomic::AtomicBool::new(false),
         });
         engine.load_containers().await?;
+        engine.reap_builds().await;
         engine.settle_volume_mounts().await;
         engine.restore_network().await;
         engine.collect_garbage().await?;

@@ -88,6 +88,9 @@ pub enum EngineError {
     /// The image side failed.
     #[error(transparent)]
     Image(#[from] hako_image::Error),
+    /// A build failed.
+    #[error(transparent)]
+    Build(#[from] hako_build::BuildError),
 
     #[error(transparent)]
     Emulation(#[from] crate::emulation::EmulationError),
@@ -146,6 +149,7 @@ impl HasKind for EngineError {
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::NotImplemented(_) => ErrorKind::NotImplemented,
             Self::Image(e) => e.kind(),
+            Self::Build(e) => e.kind(),
             Self::Emulation(e) => e.kind(),
             Self::Runtime(e) => e.kind(),
             Self::Io { .. } | Self::Json { .. } | Self::Task(_) | Self::Network(_) => {

@@ -6,6 +6,7 @@
 //!
 //! - [`engine`]: [`Engine`], the shared state every verb works on.
 //! - [`config`]: [`EngineConfig`], where things live.
+//! - [`build`]: `POST /build`, the engine as `hako-build`'s backend.
 //! - [`container`]: configuration, the state machine ([`container::status`]), views for
 //!   `ps`/`inspect`, and one private module per verb (`create.rs`, `start.rs`, ...), each
 //!   an `impl Engine` block.
@@ -25,6 +26,7 @@
 //! - [`error`]: [`EngineError`] and its kinds.
 #![forbid(unsafe_code)]
 
+pub mod build;
 pub mod config;
 pub mod container;
 pub mod disk_usage;

@@ -2,6 +2,7 @@
 //! `async fn run(ctx, args) -> anyhow::Result<i32>` returning the exit status.
 
 mod attach;
+mod build;
 mod commit;
 mod container_opts;
 mod cp;
@@ -107,6 +108,8 @@ enum Command {
     Rmi(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Build an image from a Dockerfile
+    Build(build::Args),
     /// Save one or more images to a tar archive (streamed to STDOUT by default)
     Save(save::Args),
     /// Load an image from a tar archive or STDIN
@@ -254,6 +257,8 @@ enum ImageCmd {
     Rm(rmi::Args),
     /// Import the contents from a tarball to create a filesystem image
     Import(import::Args),
+    /// Build an image from a Dockerfile
+    Build(build::Args),
     /// Save one or more images to a tar archive (streamed to STDOUT by default)
     Save(save::Args),
     /// Load an image from a tar archive or STDIN
@@ -429,6 +434,7 @@ async fn dispatch(ctx: &Ctx, c: Command) -> (Option<&'static str>, anyhow::Resul
         Command::Import(a) | Command::Image(ImageCmd::Import(a)) => {
             (None, import::run(ctx, a).await)
         }
+        Command::Build(a) | Command::Image(ImageCmd::Build(a)) => (None, build::run(ctx, a).await),
         Command::Save(a) | Command::Image(ImageCmd::Save(a)) => (None, save::run(ctx, a).await),
         Command::Load(a) | Command::Image(ImageCmd::Load(a)) => (None, load::run(ctx, a).await),
         Command::Start(a) | Command::Container(ContainerCmd::Start(a)) => {

@@ -5,6 +5,7 @@
 //! chooses their status.
 
 mod archive;
+mod build;
 mod container_io;
 mod containers;
 mod emulation;
@@ -71,6 +72,7 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageSaveMany => image_archive::save_many(ctx, req).await,
         Endpoint::ImageSave => image_archive::save_one(ctx, req, p).await,
         Endpoint::ImageLoad => image_archive::load(ctx, req).await,
+        Endpoint::Build => build::build(ctx, req).await,
         Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,

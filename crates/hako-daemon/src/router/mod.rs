@@ -69,6 +69,8 @@ pub enum Endpoint {
     ImageSave,
     /// `POST /images/load`.
     ImageLoad,
+    /// `POST /build`.
+    Build,
     /// `POST /auth` (`docker login`).
     Auth,
     NetworkInspect,
@@ -170,7 +172,7 @@ pub static ROUTES: &[Route] = routes! {
     POST "/volumes/prune" => VolumePrune,
     PUT "/volumes/{name}" => NotImplemented,
     DELETE "/volumes/{name}" => VolumeDelete,
-    POST "/build" => NotImplemented,
+    POST "/build" => Build,
     POST "/build/prune" => NotImplemented,
     POST "/build/cancel" => NotImplemented,
     POST "/session" => NotImplemented,
