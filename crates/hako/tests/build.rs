@@ -328,3 +328,44 @@ fn a_daemon_killed_mid_build_leaves_nothing() {
     assert_eq!(run.stdout, "fine\n");
     assert_nothing_left(&d);
 }
+
+/// A client that goes away mid-build cancels it: the running step's container is
+/// killed and removed, and nothing of the build is left.
+#[test]
+fn a_client_leaving_mid_build_cancels_it() {
+    let d = Daemon::start();
+    d.import_busybox();
+    let ctx = context(&[("Dockerfile", "FROM busybox\nRUN sleep 60\n")]);
+    let mut child = std::process::Command::new(common::hako_bin())
+        .args(["build", "-t", "abandoned", path(&ctx)])
+        .env("HAKO_HOST", d.host())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = eventually(Duration::from_secs(30), || {
+        let ps = d.hako(&["ps", "-q"]).ok();
+        (!ps.stdout.trim().is_empty()).then_some(())
+    });
+    assert!(
+        running.is_some(),
+        "the build step never started: {}",
+        d.log()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let gone = eventually(Duration::from_secs(20), || {
+        let ps = d.hako(&["ps", "-aq"]).ok();
+        let dir_empty = std::fs::read_dir(d.data_root.join("build"))
+            .map(|mut rd| rd.next().is_none())
+            .unwrap_or(true);
+        (ps.stdout.trim().is_empty() && dir_empty).then_some(())
+    });
+    assert!(
+        gone.is_some(),
+        "the abandoned build was not cleaned up: {}",
+        d.log()
+    );
+    assert!(d.hako(&["image", "inspect", "abandoned"]).code != 0);
+    assert_nothing_left(&d);
+}
