@@ -209,7 +209,7 @@ fn dockerignore_and_cache() {
     let ctx = context(&[
         (
             "Dockerfile",
-            "FROM busybox\nRUN date +%s%N > /stamp\nCOPY . /ctx/\nRUN ls /ctx > /listing\n",
+            "FROM busybox\nRUN cat /proc/sys/kernel/random/uuid > /stamp\nCOPY . /ctx/\nRUN ls /ctx > /listing\n",
         ),
         (".dockerignore", "*.log\nsecret\n!keep.log\n"),
         ("a.txt", "a"),
