@@ -73,6 +73,11 @@ impl Engine {
             container_config: image_config_of(&record.config),
             created_by: record.config.cmd.clone().unwrap_or_default().join(" "),
             exclude,
+            owners: self
+                .remapped_ids(&entry)
+                .await
+                .as_ref()
+                .map(crate::container::userns::owner_map),
         };
         let upper = entry.dir.join("upper");
 

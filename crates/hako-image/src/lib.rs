@@ -59,7 +59,7 @@ pub mod snapshot;
 pub mod store;
 pub mod unpack;
 
-pub use commit::CommitOptions;
+pub use commit::{CommitOptions, IdRange, OwnerMap};
 pub use digest::Digest;
 pub use error::{Error, RegistryErrorKind, Result};
 pub use image::{ContainerUse, DeleteItem, DeleteOptions, Image, ImageUsage, Layer, NoContainers};

@@ -396,3 +396,43 @@ fn cp_and_export_speak_the_containers_ids() {
     d.hako(&["rm", "-f", &id]).ok();
     d.assert_clean();
 }
+
+/// `commit` of a remapped container writes the owners the container saw: files its root
+/// made are root's in the image (not the host's subordinate ID), other users keep theirs.
+#[test]
+fn commit_writes_the_containers_ids() {
+    let d = daemon();
+    let c = out(
+        &d,
+        &[
+            "run",
+            "-d",
+            "busybox",
+            "sh",
+            "-c",
+            "echo hi > /made && mkdir /dir && chown 1000:1000 /dir && touch /bin/busybox",
+        ],
+    );
+    d.hako(&["wait", &c]).ok();
+    let image = out(&d, &["commit", &c]);
+    // Read back outside any user namespace: the layer's own IDs.
+    let owners = out(
+        &d,
+        &[
+            "run",
+            "--rm",
+            "--userns=host",
+            &image,
+            "stat",
+            "-c",
+            "%n %u:%g",
+            "/made",
+            "/dir",
+            "/bin/busybox",
+        ],
+    );
+    assert_eq!(owners, "/made 0:0\n/dir 1000:1000\n/bin/busybox 0:0");
+    d.hako(&["rm", &c]).ok();
+    d.hako(&["rmi", &image]).ok();
+    d.assert_clean();
+}

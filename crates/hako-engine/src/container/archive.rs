@@ -486,7 +486,7 @@ pub type TarStream = tokio::sync::mpsc::Receiver<io::Result<bytes::Bytes>>;
 
 impl Engine {
     /// The ID maps of a container running under `--userns-remap`, if it does.
-    async fn remapped_ids(&self, entry: &Arc<Entry>) -> Option<UserNamespace> {
+    pub(crate) async fn remapped_ids(&self, entry: &Arc<Entry>) -> Option<UserNamespace> {
         let inner = entry.inner.lock().await;
         super::userns::for_container(self.config.userns_remap.as_ref(), &inner.record.host_config)
             .map(|r| r.maps.clone())

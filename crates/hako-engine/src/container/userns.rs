@@ -296,6 +296,24 @@ pub(crate) fn check_create(
     Ok(())
 }
 
+/// The maps as the image store needs them to write a remapped container's files with the
+/// IDs the container saw (commit).
+pub(crate) fn owner_map(ns: &UserNamespace) -> hako_image::OwnerMap {
+    let ranges = |maps: &[IdMap]| {
+        maps.iter()
+            .map(|m| hako_image::IdRange {
+                container: m.container_id,
+                host: m.host_id,
+                size: m.size,
+            })
+            .collect()
+    };
+    hako_image::OwnerMap {
+        uids: ranges(&ns.uid_map),
+        gids: ranges(&ns.gid_map),
+    }
+}
+
 /// The maps a container runs with: the daemon's, unless it asked for the host's namespace.
 pub(crate) fn for_container<'a>(
     remap: Option<&'a Remap>,

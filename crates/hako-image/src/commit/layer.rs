@@ -15,6 +15,7 @@ use std::path::Path;
 
 use tar::{EntryType, Header, HeaderMode};
 
+use super::owners::OwnerMap;
 use crate::digest::{Digest, Hasher};
 
 const WHITEOUT_PREFIX: &str = ".wh.";
@@ -39,10 +40,11 @@ pub(crate) struct DiffStats {
 
 /// Writes the tar of `upper` into `out`, leaving out the paths in `exclude` (absolute, as
 /// the container sees them: the mount targets the engine created) and everything under
-/// them.
+/// them; `owners` turns host IDs into the container's for a remapped container.
 pub(crate) fn write_diff<W: Write>(
     upper: &Path,
     exclude: &[String],
+    owners: Option<&OwnerMap>,
     out: W,
 ) -> io::Result<(DiffStats, W)> {
     let mut builder = tar::Builder::new(HashingWriter {
@@ -53,6 +55,7 @@ pub(crate) fn write_diff<W: Write>(
     let mut walk = Walk {
         builder: &mut builder,
         exclude,
+        owners,
         links: HashMap::new(),
         entries: 0,
     };
@@ -66,6 +69,7 @@ pub(crate) fn write_diff<W: Write>(
 struct Walk<'a, W: Write> {
     builder: &'a mut tar::Builder<W>,
     exclude: &'a [String],
+    owners: Option<&'a OwnerMap>,
     /// (dev, inode) → first path written, for hard links.
     links: HashMap<(u64, u64), String>,
     entries: usize,
@@ -106,7 +110,7 @@ impl<W: Write> Walk<'_, W> {
                 if md.nlink() > 1 {
                     let key = (md.dev(), md.ino());
                     if let Some(first) = self.links.get(&key).cloned() {
-                        let mut h = header(&md);
+                        let mut h = self.header(&md);
                         h.set_entry_type(EntryType::Link);
                         h.set_size(0);
                         self.builder.append_link(&mut h, &rel_path, &first)?;
@@ -142,7 +146,7 @@ impl<W: Write> Walk<'_, W> {
             self.builder
                 .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), *v)))?;
         }
-        let mut h = header(md);
+        let mut h = self.header(md);
         self.entries += 1;
         match (link, data) {
             (Some(target), _) => self.builder.append_link(&mut h, name, target),
@@ -154,6 +158,16 @@ impl<W: Write> Walk<'_, W> {
         }
     }
 
+    fn header(&self, md: &fs::Metadata) -> Header {
+        let mut h = Header::new_gnu();
+        h.set_metadata_in_mode(md, HeaderMode::Complete);
+        if let Some(o) = self.owners {
+            h.set_uid(o.uid(md.uid()).into());
+            h.set_gid(o.gid(md.gid()).into());
+        }
+        h
+    }
+
     fn empty_file(&mut self, name: &str, like: &fs::Metadata) -> io::Result<()> {
         let mut h = Header::new_gnu();
         h.set_entry_type(EntryType::Regular);
@@ -163,12 +177,6 @@ impl<W: Write> Walk<'_, W> {
         self.entries += 1;
         self.builder.append_data(&mut h, name, io::empty())
     }
-}
-
-fn header(md: &fs::Metadata) -> Header {
-    let mut h = Header::new_gnu();
-    h.set_metadata_in_mode(md, HeaderMode::Complete);
-    h
 }
 
 /// A file's extended attributes, sorted by name, as Docker's archives carry them (PAX
@@ -268,7 +276,8 @@ mod tests {
         fs::hard_link(up.join("etc/a"), up.join("etc/a2")).unwrap();
         std::os::unix::fs::symlink("/etc/a", up.join("link")).unwrap();
         fs::write(up.join("hostname-target"), b"").unwrap();
-        let (stats, bytes) = write_diff(up, &["/hostname-target".to_owned()], Vec::new()).unwrap();
+        let (stats, bytes) =
+            write_diff(up, &["/hostname-target".to_owned()], None, Vec::new()).unwrap();
         assert_eq!(stats.diff_id, Digest::of(&bytes));
         assert_eq!(
             names(&bytes),
@@ -287,7 +296,8 @@ mod tests {
         e.read_to_string(&mut s).unwrap();
         assert_eq!(s, "bee");
         // Same input, same digest.
-        let (again, _) = write_diff(up, &["/hostname-target".to_owned()], Vec::new()).unwrap();
+        let (again, _) =
+            write_diff(up, &["/hostname-target".to_owned()], None, Vec::new()).unwrap();
         assert_eq!(again.diff_id, stats.diff_id);
     }
 
@@ -306,7 +316,7 @@ mod tests {
         }
         let overlay_mark =
             rustix::process::geteuid().is_root() && set("trusted.overlay.origin", b"\x00").is_ok();
-        let (_, bytes) = write_diff(up, &[], Vec::new()).unwrap();
+        let (_, bytes) = write_diff(up, &[], None, Vec::new()).unwrap();
         let mut a = tar::Archive::new(&bytes[..]);
         let mut e = a.entries().unwrap().next().unwrap().unwrap();
         assert_eq!(e.path().unwrap().to_string_lossy(), "f");
@@ -329,7 +339,7 @@ mod tests {
     #[test]
     fn empty_upper_has_no_entries() {
         let t = tempfile::tempdir().unwrap();
-        let (stats, _) = write_diff(t.path(), &[], Vec::new()).unwrap();
+        let (stats, _) = write_diff(t.path(), &[], None, Vec::new()).unwrap();
         assert_eq!(stats.entries, 0);
     }
 
@@ -356,7 +366,7 @@ mod tests {
             rustix::fs::XattrFlags::empty(),
         )
         .unwrap();
-        let (_, bytes) = write_diff(up, &[], Vec::new()).unwrap();
+        let (_, bytes) = write_diff(up, &[], None, Vec::new()).unwrap();
         let n: Vec<String> = names(&bytes).into_iter().map(|(n, _)| n).collect();
         assert_eq!(n, vec!["d/", "d/.wh..wh..opq", "d/.wh.gone"]);
     }

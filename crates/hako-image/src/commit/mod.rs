@@ -9,6 +9,9 @@
 //! history entry marked `empty_layer`, as Docker does.
 
 mod layer;
+mod owners;
+
+pub use owners::{IdRange, OwnerMap};
 
 use std::path::Path;
 
@@ -44,6 +47,8 @@ pub struct CommitOptions {
     pub created_by: String,
     /// Absolute paths left out of the layer: mount targets the engine created.
     pub exclude: Vec<String>,
+    /// A container under `--userns-remap`: its host IDs as it sees them.
+    pub owners: Option<OwnerMap>,
 }
 
 impl ImageStore {
@@ -77,10 +82,11 @@ impl ImageStore {
             Expected::any(),
         )?;
         let gz = GzEncoder::new(writer, Compression::default());
-        let (stats, gz) = layer::write_diff(upper, &opts.exclude, gz).map_err(|e| Error::Read {
-            what: format!("container changes in {}", upper.display()),
-            source: e,
-        })?;
+        let (stats, gz) = layer::write_diff(upper, &opts.exclude, opts.owners.as_ref(), gz)
+            .map_err(|e| Error::Read {
+                what: format!("container changes in {}", upper.display()),
+                source: e,
+            })?;
         let writer = gz.finish().map_err(|e| Error::Read {
             what: "compressed layer".to_owned(),
             source: e,
