@@ -436,3 +436,35 @@ fn commit_writes_the_containers_ids() {
     d.hako(&["rmi", &image]).ok();
     d.assert_clean();
 }
+
+/// A build's RUN steps run remapped and their layers carry the IDs the step saw.
+#[test]
+fn build_steps_write_the_containers_ids() {
+    let d = daemon();
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM busybox\nRUN echo hi > /made && mkdir /dir && chown 1000:1000 /dir\n",
+    )
+    .unwrap();
+    let tag = format!("userns-build-{}", std::process::id());
+    d.hako(&["build", "-q", "-t", &tag, ctx.path().to_str().unwrap()])
+        .ok();
+    let owners = out(
+        &d,
+        &[
+            "run",
+            "--rm",
+            "--userns=host",
+            &tag,
+            "stat",
+            "-c",
+            "%n %u:%g",
+            "/made",
+            "/dir",
+        ],
+    );
+    assert_eq!(owners, "/made 0:0\n/dir 1000:1000");
+    d.hako(&["rmi", &tag]).ok();
+    d.assert_clean();
+}

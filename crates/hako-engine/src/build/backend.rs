@@ -126,9 +126,17 @@ impl EngineBackend {
         let base: Digest = parent
             .parse()
             .map_err(|e: hako_image::Error| backend_err(e.into()))?;
+        // Under --userns-remap the step ran remapped: its files take the IDs it saw.
+        let owners = self
+            .engine
+            .remapped_ids(&entry)
+            .await
+            .as_ref()
+            .map(crate::container::userns::owner_map);
         let opts = hako_image::CommitOptions {
             overrides: Some(config),
             created_by,
+            owners,
             exclude: ENGINE_MOUNT_TARGETS
                 .iter()
                 .map(|s| (*s).to_owned())
