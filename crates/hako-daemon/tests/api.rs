@@ -136,7 +136,7 @@ async fn unimplemented_endpoints_name_themselves() {
             "/plugins/127.0.0.1:5000/x/json",
             "GET /plugins/{name}/json",
         ),
-        ("POST", "/build/prune", "POST /build/prune"),
+        ("POST", "/build/cancel", "POST /build/cancel"),
     ] {
         let r = d.request(method, path, None).await;
         assert_eq!(r.status, 501, "{method} {path}");

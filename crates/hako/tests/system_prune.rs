@@ -1,4 +1,4 @@
-//! `hako system prune`: stopped containers, unused
+//! `hako system prune` (and the docker CLI's): stopped containers, unused
 //! networks, dangling images and (with `--volumes`) anonymous volumes go, in the docker
 //! CLI's order and words; what a running container uses stays.
 
@@ -81,6 +81,19 @@ fn system_prune_removes_what_nothing_uses_in_dockers_order() {
         exists(&d, "image", "busybox"),
         "used by a running container"
     );
+
+    // The docker CLI's system prune (it calls /build/prune last) against hako.
+    let (c, network, image, volume) = litter(&d, "docker");
+    if let Some(r) = d.docker(&["system", "prune", "-f"]) {
+        let r = r.ok();
+        for id in [&c, &network, &image] {
+            assert!(r.stdout.contains(id.as_str()), "{id}: {}", r.stdout);
+        }
+        assert!(!exists(&d, "container", &c));
+    } else {
+        d.hako(&["system", "prune", "-f"]).ok();
+    }
+    d.hako(&["volume", "rm", &volume]).ok();
 
     // Without --volumes the volume stays.
     let (c, _, _, volume) = litter(&d, "again");

@@ -256,3 +256,14 @@ fn finished(mut rx: mpsc::UnboundedReceiver<JsonMessage>, r: Result<(), EngineEr
     }
     response::typed(StatusCode::OK, JSON, response::full_body(out))
 }
+
+/// `POST /build/prune`: the classic builder keeps its cache as images (each step's result,
+/// a parent of the next), which `image prune` removes; there is no separate build cache,
+/// so nothing is deleted here. Answered rather than refused, as `docker system prune`
+/// calls it after the other prunes and fails on an error.
+pub fn prune() -> Response {
+    response::json(
+        StatusCode::OK,
+        &serde_json::json!({ "CachesDeleted": [], "SpaceReclaimed": 0 }),
+    )
+}

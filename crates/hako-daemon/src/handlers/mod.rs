@@ -73,6 +73,7 @@ pub async fn dispatch(ctx: &Ctx, req: Request, route: &Matched) -> Result<Respon
         Endpoint::ImageSave => image_archive::save_one(ctx, req, p).await,
         Endpoint::ImageLoad => image_archive::load(ctx, req).await,
         Endpoint::Build => build::build(ctx, req).await,
+        Endpoint::BuildPrune => Ok(build::prune()),
         Endpoint::NetworkInspect => networks::inspect(ctx, p).await,
         Endpoint::NetworkList => networks::list(ctx, req).await,
         Endpoint::NetworkCreate => networks::create(ctx, req).await,

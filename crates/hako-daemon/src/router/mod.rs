@@ -71,6 +71,8 @@ pub enum Endpoint {
     ImageLoad,
     /// `POST /build`.
     Build,
+    /// `POST /build/prune`.
+    BuildPrune,
     /// `POST /auth` (`docker login`).
     Auth,
     NetworkInspect,
@@ -173,7 +175,7 @@ pub static ROUTES: &[Route] = routes! {
     PUT "/volumes/{name}" => NotImplemented,
     DELETE "/volumes/{name}" => VolumeDelete,
     POST "/build" => Build,
-    POST "/build/prune" => NotImplemented,
+    POST "/build/prune" => BuildPrune,
     POST "/build/cancel" => NotImplemented,
     POST "/session" => NotImplemented,
     POST "/swarm/init" => NotImplemented,

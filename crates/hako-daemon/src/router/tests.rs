@@ -160,7 +160,7 @@ fn known_but_unserved_routes_are_501s() {
     assert_eq!(m.route.endpoint, Endpoint::NotImplemented);
     assert_eq!(m.name(), "GET /containers/{name}/attach/ws");
     for (method, path) in [
-        (Method::POST, "/build/prune"),
+        (Method::POST, "/build/cancel"),
         (Method::GET, "/images/search"),
         (Method::GET, "/plugins"),
     ] {
