@@ -63,6 +63,9 @@ impl Engine {
         info.server_version = VERSION.to_string();
         info.platforms = self.emulation.platforms();
         info.default_runtime = "hako".to_string();
+        // Every container gets Docker's default profile unless it asks otherwise.
+        info.security_options
+            .push("name=seccomp,profile=builtin".to_string());
         if self.config.userns_remap.is_some() {
             info.security_options.push("name=userns".to_string());
         }

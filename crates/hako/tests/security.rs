@@ -205,6 +205,12 @@ fn privileged_lifts_what_docker_lifts() {
 #[test]
 fn seccomp_default_unconfined_and_capabilities() {
     let d = daemon();
+    // /info says so, in Docker's words (`docker info`: "seccomp / Profile: builtin").
+    let info = d
+        .hako(&["info", "--format", "{{json .SecurityOptions}}"])
+        .ok()
+        .stdout;
+    assert_eq!(info.trim(), r#"["name=seccomp,profile=builtin"]"#);
     // unshare(CLONE_NEWUSER) needs no capability from the kernel, only seccomp refuses it.
     let r = sh(&d, &[], "unshare -U true");
     assert_ne!(r.code, 0);
