@@ -3,6 +3,7 @@
 # dir with both engines on their own sockets and data roots, and the removal of all of it
 # on exit, whatever happens.
 #
+#   bench_parse_runs "$@"              the simpler benchmarks' one option, --runs N (RUNS).
 #   bench_prepare images|registry...   deps, then the fixture images or the registry;
 #                                      builds target/release/hako unless HAKO_BIN is set.
 #                                      Sets HAKO, ROOTFS, shared.
@@ -12,6 +13,16 @@
 
 export PATH="$HOME/.cargo/bin:$PATH"
 shared=${HAKO_SHARED:-$(cd .. && pwd)/shared}
+
+bench_parse_runs() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --runs) RUNS=$2; shift ;;
+      *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
+    esac
+    shift
+  done
+}
 
 bench_prepare() {
   bash scripts/install-deps.sh --bench

@@ -23,13 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 RUNS=10
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) RUNS=$2; shift ;;
-    *) echo "usage: bench/pull.sh [--runs N]" >&2; exit 2 ;;
-  esac
-  shift
-done
+bench_parse_runs "$@"
 
 bench_prepare registry
 IMAGE=127.0.0.1:5000/layered:latest

@@ -22,13 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 RUNS=10
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --runs) RUNS=$2; shift ;;
-    *) echo "usage: bench/push.sh [--runs N]" >&2; exit 2 ;;
-  esac
-  shift
-done
+bench_parse_runs "$@"
 
 bench_prepare images registry
 bench_start_engines pushbench
